@@ -1,0 +1,89 @@
+/**
+ * Who may publish, play or administer. With no API token configured Pipewright is open to
+ * clients on loopback only (a fresh install is never an open relay); once a token exists,
+ * every request must carry one (RFC 6750 Bearer). Tokens are 256 random bits, stored as
+ * SHA-256, scoped to admin, publish or play, the latter two limited to a stream-name glob.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { TOKEN_SCOPES, type TokenScope } from "../store/schema.ts";
+import type { TokenRow, TokenStore } from "../store/tokens.ts";
+import { PipewrightError } from "./errors.ts";
+
+export type Action = "publish" | "play" | "admin";
+
+export interface AccessRequest {
+  /** The token from `Authorization: Bearer`, if any. */
+  bearer?: string;
+  remoteAddress?: string;
+  action: Action;
+  stream?: string;
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === "::1" || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${escaped}$`);
+}
+
+function allows(row: TokenRow, action: Action, stream: string | undefined): boolean {
+  if (row.scope === "admin") return true;
+  if (row.scope !== action) return false;
+  return stream === undefined || globToRegExp(row.streamPattern).test(stream);
+}
+
+export class AccessControl {
+  readonly #tokens: TokenStore;
+
+  constructor(tokens: TokenStore) {
+    this.#tokens = tokens;
+  }
+
+  /** True while no token exists: only loopback clients are let in. */
+  get loopbackOnly(): boolean {
+    return this.#tokens.countActive() === 0;
+  }
+
+  createToken(input: { name: string; scope: TokenScope; streamPattern?: string }): { token: string; row: TokenRow } {
+    if (!TOKEN_SCOPES.includes(input.scope)) throw new PipewrightError("INVALID_REQUEST", `scope must be one of ${TOKEN_SCOPES.join(", ")}`);
+    const token = `pw_${randomBytes(32).toString("base64url")}`;
+    const row = this.#tokens.insert({ id: randomUUID(), name: input.name, scope: input.scope, streamPattern: input.streamPattern ?? "*", tokenHash: hashToken(token) });
+    return { token, row };
+  }
+
+  listTokens(): TokenRow[] {
+    return this.#tokens.list();
+  }
+
+  revokeToken(id: string): boolean {
+    return this.#tokens.revoke(id);
+  }
+
+  /** Throws UNAUTHORIZED (401) or FORBIDDEN (403) unless the request may do `action`. */
+  authorize(request: AccessRequest): void {
+    if (this.loopbackOnly) {
+      if (isLoopback(request.remoteAddress)) return;
+      throw new PipewrightError(
+        "FORBIDDEN",
+        "no API token is configured, so only clients on this machine (loopback) may use Pipewright; create one with `npm run token -- create --scope publish`",
+      );
+    }
+    if (!request.bearer) throw new PipewrightError("UNAUTHORIZED", "an `Authorization: Bearer <token>` header is required");
+    const hash = hashToken(request.bearer);
+    const row = this.#tokens.byHash(hash);
+    if (!row || !timingSafeEqual(Buffer.from(row.tokenHash, "hex"), Buffer.from(hash, "hex"))) {
+      throw new PipewrightError("UNAUTHORIZED", "the bearer token is not valid");
+    }
+    if (!allows(row, request.action, request.stream)) {
+      const what = request.stream ? `${request.action} stream ${request.stream}` : request.action;
+      throw new PipewrightError("FORBIDDEN", `token "${row.name}" (${row.scope}, streams ${row.streamPattern}) may not ${what}`);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Assembles and runs one Pipewright server: config → SQLite store → media supervisor → domain
+ * services → HTTP listener, and takes it down in the reverse order. `main.ts` runs it as a
+ * process; tests start it in-process on a free port with a temporary data directory.
+ */
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { serve, type ServerType } from "@hono/node-server";
+import pino, { type Logger } from "pino";
+import type { Config } from "./config/schema.ts";
+import { AccessControl } from "./domain/access.ts";
+import { DomainEventBus } from "./domain/events.ts";
+import { PipelineService } from "./domain/pipelines.ts";
+import { StreamService } from "./domain/streams.ts";
+import { createApp } from "./http/app.ts";
+import type { Events, WorkerSettings } from "./media/protocol.ts";
+import { MediaSupervisor } from "./media/supervisor.ts";
+import { closeDatabase, type Db, openDatabase } from "./store/db.ts";
+import { PipelineStore } from "./store/pipelines.ts";
+import { SessionStore } from "./store/sessions.ts";
+import { TokenStore } from "./store/tokens.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  config: Config;
+  db: Db;
+  media: MediaSupervisor;
+  streams: StreamService;
+  access: AccessControl;
+  events: DomainEventBus;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+export function workerSettings(config: Config): WorkerSettings {
+  const { webrtc } = config;
+  return {
+    logLevel: config.logLevel,
+    listenAddress: webrtc.listenAddress,
+    announcedAddresses: webrtc.announcedAddresses,
+    announceOnly: webrtc.announceOnly,
+    portRange: webrtc.portRange,
+    maxIncomingBitrate: webrtc.maxIncomingBitrate,
+    connectTimeoutMs: webrtc.connectTimeoutMs,
+    gopCacheMaxPackets: webrtc.gopCacheMaxPackets,
+    pliMinIntervalMs: webrtc.pliMinIntervalMs,
+  };
+}
+
+export function databaseFile(config: Config): string {
+  return join(resolve(config.dataDir), "pipewright.db");
+}
+
+function listen(server: ServerType): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once("error", reject);
+    server.once("listening", () => resolvePort((server.address() as AddressInfo).port));
+  });
+}
+
+export async function startServer(config: Config, options: { log?: Logger } = {}): Promise<RunningServer> {
+  const log = options.log ?? pino({ level: config.logLevel });
+  const db = openDatabase(databaseFile(config));
+  mkdirSync(resolve(config.recordingsDir ?? join(config.dataDir, "recordings")), { recursive: true });
+
+  const events = new DomainEventBus();
+  const media = new MediaSupervisor({
+    workers: config.media.workers === 0 ? availableParallelism() : config.media.workers,
+    settings: workerSettings(config),
+    requestTimeoutMs: config.media.requestTimeoutMs,
+    heartbeatTimeoutMs: config.media.heartbeatTimeoutMs,
+    log: log.child({ component: "media" }),
+  });
+  const pipelineStore = new PipelineStore(db);
+  const sessions = new SessionStore(db);
+  const pipelines = new PipelineService(pipelineStore, media, events);
+  const streams = new StreamService(
+    { pipelines, store: pipelineStore, sessions, events, log: log.child({ component: "streams" }) },
+    { publisherGraceMs: config.webrtc.publisherGraceMs },
+  );
+  const access = new AccessControl(new TokenStore(db));
+
+  const recovered = streams.recoverAfterRestart();
+  if (recovered > 0) log.warn({ sessions: recovered }, "closed sessions left open by the previous run (their media is gone)");
+
+  media.on("event", (name, data) => {
+    const handle = async () => {
+      if (name === "webrtc.state") {
+        const state = data as Events["webrtc.state"];
+        await streams.onEndpointState(state.elementId, state.state, state.reason);
+      } else if (name === "media.info") {
+        const info = data as Events["media.info"];
+        if (info.profileLevelId) streams.onVideoProfile(info.elementId, info.profileLevelId);
+      }
+    };
+    handle().catch((error) => log.error({ err: error, event: name }, "media event handling failed"));
+  });
+  media.on("workerDied", (loss) => {
+    streams.onWorkerLost(loss.pipelineIds);
+    events.emit("worker.died", { slot: loss.slot, pid: loss.pid, reason: loss.reason, pipelineIds: loss.pipelineIds });
+  });
+  media.on("workerStarted", (info) => events.emit("worker.started", info));
+  try {
+    await media.start();
+  } catch (error) {
+    await media.stop();
+    closeDatabase(db);
+    throw error;
+  }
+
+  const app = createApp({ config, log, streams, access, media });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  let port: number;
+  try {
+    port = await listen(server);
+  } catch (error) {
+    await media.stop();
+    closeDatabase(db);
+    throw error;
+  }
+  const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const url = `http://${shownHost}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      server.close();
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await streams.closeAll("server shutting down");
+      await media.stop();
+      closeDatabase(db);
+      log.info("stopped");
+    })());
+
+  return { url, port, config, db, media, streams, access, events, log, stop };
+}

@@ -1,0 +1,112 @@
+/**
+ * The SQLite schema: the control plane's source of truth. Kurento's object model maps onto
+ * it one to one — a MediaPipeline row owns MediaElement rows, and element connections are
+ * rows too — so REST, WHIP/WHEP and the Kurento protocol all read and write the same
+ * objects. WebRTC sessions (a WHIP publisher, a WHEP viewer) outlive their element as
+ * history: when the element goes, the session keeps its stream name, state and timestamps.
+ * Migrations under migrations/ are generated from this file by drizzle-kit.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () =>
+  integer("created_at", { mode: "number" })
+    .notNull()
+    .default(sql`(cast(unixepoch('subsec') * 1000 as integer))`);
+
+export const mediaPipelines = sqliteTable(
+  "media_pipelines",
+  {
+    id: text("id").primaryKey(),
+    /** Stream name for pipelines that carry a WHIP/WHEP stream; free-form otherwise. */
+    name: text("name"),
+    /** What made it: `stream` (WHIP/WHEP), `api` (REST), `kurento` (JSON-RPC). */
+    origin: text("origin", { enum: ["stream", "api", "kurento"] }).notNull(),
+    tags: text("tags", { mode: "json" }).$type<Array<{ key: string; value: string }>>().notNull().default(sql`'[]'`),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("media_pipelines_stream_name").on(table.name).where(sql`${table.origin} = 'stream'`),
+  ],
+);
+
+export const mediaElements = sqliteTable(
+  "media_elements",
+  {
+    id: text("id").primaryKey(),
+    pipelineId: text("pipeline_id")
+      .notNull()
+      .references(() => mediaPipelines.id, { onDelete: "cascade" }),
+    /** Kurento type name, e.g. `WebRtcEndpoint`. */
+    type: text("type").notNull(),
+    constructorParams: text("constructor_params", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    /** Properties the media layer reports or the API sets (negotiated codecs, bandwidth limits…). */
+    properties: text("properties", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdAt: createdAt(),
+  },
+  (table) => [index("media_elements_pipeline").on(table.pipelineId)],
+);
+
+/** `source.connect(sink, mediaType)`: a null media type connects every type. */
+export const elementConnections = sqliteTable(
+  "element_connections",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    pipelineId: text("pipeline_id")
+      .notNull()
+      .references(() => mediaPipelines.id, { onDelete: "cascade" }),
+    sourceId: text("source_id")
+      .notNull()
+      .references(() => mediaElements.id, { onDelete: "cascade" }),
+    sinkId: text("sink_id")
+      .notNull()
+      .references(() => mediaElements.id, { onDelete: "cascade" }),
+    mediaType: text("media_type", { enum: ["AUDIO", "VIDEO", "DATA"] }),
+    sourceDescription: text("source_description").notNull().default("default"),
+    sinkDescription: text("sink_description").notNull().default("default"),
+    createdAt: createdAt(),
+  },
+  (table) => [index("element_connections_source").on(table.sourceId), index("element_connections_sink").on(table.sinkId)],
+);
+
+export const SESSION_STATES = ["connecting", "connected", "closed"] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+export const webrtcSessions = sqliteTable(
+  "webrtc_sessions",
+  {
+    /** Unguessable: it is the capability in the session URL. */
+    id: text("id").primaryKey(),
+    role: text("role", { enum: ["publisher", "viewer"] }).notNull(),
+    stream: text("stream").notNull(),
+    pipelineId: text("pipeline_id").references(() => mediaPipelines.id, { onDelete: "set null" }),
+    elementId: text("element_id").references(() => mediaElements.id, { onDelete: "set null" }),
+    state: text("state", { enum: SESSION_STATES }).notNull(),
+    /** Strong entity tag of the current ICE session (RFC 9725 §4.3). */
+    etag: text("etag").notNull(),
+    remoteAddress: text("remote_address"),
+    userAgent: text("user_agent"),
+    /** Negotiated codecs, e.g. `{"video":"video/VP8","audio":"audio/opus"}`. */
+    codecs: text("codecs", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+    closeReason: text("close_reason"),
+    createdAt: createdAt(),
+    connectedAt: integer("connected_at", { mode: "number" }),
+    closedAt: integer("closed_at", { mode: "number" }),
+  },
+  (table) => [index("webrtc_sessions_stream").on(table.stream, table.state), index("webrtc_sessions_element").on(table.elementId)],
+);
+
+export const TOKEN_SCOPES = ["admin", "publish", "play"] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+export const apiTokens = sqliteTable("api_tokens", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** SHA-256 of the token; the token itself is shown once and never stored. */
+  tokenHash: text("token_hash").notNull().unique(),
+  scope: text("scope", { enum: TOKEN_SCOPES }).notNull(),
+  /** Glob (`*`, `?`) of stream names a publish/play token is limited to. */
+  streamPattern: text("stream_pattern").notNull().default("*"),
+  createdAt: createdAt(),
+  revokedAt: integer("revoked_at", { mode: "number" }),
+});
