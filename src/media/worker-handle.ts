@@ -46,6 +46,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
   #child: ChildProcess | undefined;
   #nextId = 1;
   #dead = false;
+  #ready = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #lastPong = 0;
 
@@ -59,8 +60,9 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     return this.#child?.pid;
   }
 
+  /** Started, configured and not dead: ready for commands. */
   get alive(): boolean {
-    return !this.#dead && this.#child !== undefined;
+    return this.#ready && !this.#dead;
   }
 
   /** Forks the process and resolves once it is configured and answering. */
@@ -80,6 +82,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
       child.once("exit", () => reject(new WorkerError("UNAVAILABLE", "media worker exited while starting")));
     });
     await this.request("worker.configure", this.#options.settings);
+    this.#ready = true;
     this.#lastPong = performance.now();
     this.#startHeartbeat();
   }

@@ -1,0 +1,83 @@
+/**
+ * A media worker crash mid-stream: the HTTP API keeps answering, the supervisor notices within
+ * a second, the sessions it carried are marked closed in SQLite, an event says so, a new worker
+ * takes over and a new publish works.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createPublisher, createViewer, sendSyntheticMedia, waitFor } from "../helpers/werift-peer.ts";
+import { leftovers, post, startTestServer, type TestServer } from "../helpers/server.ts";
+
+async function publishAndWatch(server: TestServer, stream: string) {
+  const publisher = await createPublisher();
+  const whip = await post(`${server.url}/whip/${stream}`, publisher.offer);
+  assert.equal(whip.status, 201, whip.body);
+  await publisher.pc.setRemoteDescription({ type: "answer", sdp: whip.body });
+  await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "publisher connected");
+  const sending = new AbortController();
+  const media = sendSyntheticMedia(publisher, 30, 30, sending.signal);
+  const viewer = await createViewer();
+  const whep = await post(`${server.url}/whep/${stream}`, viewer.offer);
+  assert.equal(whep.status, 201, whep.body);
+  await viewer.pc.setRemoteDescription({ type: "answer", sdp: whep.body });
+  await waitFor(() => viewer.received.video.length > 10, 10_000, "viewer receiving");
+  const stop = async () => {
+    sending.abort();
+    await media;
+    await Promise.all([publisher.pc.close(), viewer.pc.close()]);
+  };
+  return { publisher, viewer, stop };
+}
+
+describe("media worker crash", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("closes the worker's sessions within a second, restarts it, and keeps the API answering", async () => {
+    const first = await publishAndWatch(server, "crash");
+    const died = new Promise<{ pipelineIds: string[] }>((resolve) => server.events.once("worker.died", resolve));
+    const oldPid = server.media.workerPids[0]!;
+
+    const answers: number[] = [];
+    let probing = true;
+    const probe = (async () => {
+      while (probing) {
+        answers.push((await fetch(`${server.url}/v1/streams`)).status);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+
+    const killedAt = performance.now();
+    process.kill(oldPid, "SIGKILL");
+    const loss = await died;
+    assert.equal(loss.pipelineIds.length, 1, "the stream's pipeline was on the dead worker");
+    const openSessions = () => (server.db.$client.prepare("select count(*) as n from webrtc_sessions where state != 'closed'").get() as { n: number }).n;
+    await waitFor(() => openSessions() === 0, 1000, "sessions marked closed");
+    const closedWithin = performance.now() - killedAt;
+    assert.ok(closedWithin < 1000, `sessions closed ${Math.round(closedWithin)} ms after the kill`);
+    const reasons = server.db.$client.prepare("select distinct close_reason as reason from webrtc_sessions").all() as Array<{ reason: string }>;
+    assert.deepEqual(reasons.map((row) => row.reason), ["media worker died"]);
+
+    await waitFor(() => server.media.workerPids[0] !== undefined, 5000, "a new worker");
+    assert.notEqual(server.media.workerPids[0], oldPid);
+    probing = false;
+    await probe;
+    assert.ok(answers.length > 3, "the API was probed while the worker was down");
+    assert.ok(answers.every((status) => status === 200), `every API request answered 200: ${answers.join(",")}`);
+    await first.stop();
+
+    const second = await publishAndWatch(server, "crash");
+    assert.ok(second.viewer.received.video.length > 10, "a new publish works on the new worker");
+    await second.stop();
+    for (const session of server.db.$client.prepare("select id, role from webrtc_sessions where state != 'closed'").all() as Array<{ id: string }>) {
+      await server.streams.closeSession(session.id, "test over");
+    }
+    const left = await leftovers(server);
+    assert.deepEqual({ ...left, sessions: 0 }, { pipelines: 0, elements: 0, sessions: 0, workerElements: 0, udpSockets: 0 });
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Configuration: embedded defaults, YAML, `PIPEWRIGHT_*` variables (one per setting, derived
+ * from the schema), and errors that name the setting at fault.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, envName, loadConfig, settingLeaves } from "../../src/config/load.ts";
+
+function yamlFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "pw-config-")), "pipewright.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+describe("configuration", () => {
+  it("has embedded defaults for npm start", () => {
+    const config = loadConfig({ env: {} });
+    assert.equal(config.port, 8888);
+    assert.equal(config.dataDir, "./data");
+    assert.equal(config.media.workers, 1);
+    assert.deepEqual(config.webrtc.portRange, [40000, 49999]);
+    assert.deepEqual(config.webrtc.iceServers, []);
+  });
+
+  it("reads the port and data directory from PIPEWRIGHT_PORT and PIPEWRIGHT_DATA_DIR", () => {
+    const config = loadConfig({ env: { PIPEWRIGHT_PORT: "9000", PIPEWRIGHT_DATA_DIR: "/var/lib/pw" } });
+    assert.equal(config.port, 9000);
+    assert.equal(config.dataDir, "/var/lib/pw");
+  });
+
+  it("maps every nested setting to one variable, with lists, ranges, booleans and JSON", () => {
+    assert.equal(envName(["webrtc", "portRange"]), "PIPEWRIGHT_WEBRTC_PORT_RANGE");
+    const names = settingLeaves().map((leaf) => envName(leaf.path));
+    assert.equal(new Set(names).size, names.length, "no two settings share a variable");
+    const config = loadConfig({
+      env: {
+        PIPEWRIGHT_WEBRTC_PORT_RANGE: "30000-30999",
+        PIPEWRIGHT_WEBRTC_ANNOUNCED_ADDRESSES: "203.0.113.7,198.51.100.2",
+        PIPEWRIGHT_WEBRTC_ANNOUNCE_ONLY: "true",
+        PIPEWRIGHT_WEBRTC_ICE_SERVERS: '[{"urls":"stun:stun.example.test:3478"}]',
+        PIPEWRIGHT_MEDIA_WORKERS: "2",
+      },
+    });
+    assert.deepEqual(config.webrtc.portRange, [30000, 30999]);
+    assert.deepEqual(config.webrtc.announcedAddresses, ["203.0.113.7", "198.51.100.2"]);
+    assert.equal(config.webrtc.announceOnly, true);
+    assert.deepEqual(config.webrtc.iceServers, [{ urls: "stun:stun.example.test:3478" }]);
+    assert.equal(config.media.workers, 2);
+  });
+
+  it("layers YAML under the environment", () => {
+    const file = yamlFile("port: 7000\nwebrtc:\n  maxIncomingBitrate: 1500000\n");
+    const config = loadConfig({ file, env: { PIPEWRIGHT_PORT: "7001" } });
+    assert.equal(config.port, 7001);
+    assert.equal(config.webrtc.maxIncomingBitrate, 1_500_000);
+  });
+
+  it("stops on unknown or invalid settings, naming them", () => {
+    assert.throws(() => loadConfig({ env: { PIPEWRIGHT_PROT: "1" } }), (error: Error) => error instanceof ConfigError && /PIPEWRIGHT_PROT: unknown setting/.test(error.message));
+    assert.throws(() => loadConfig({ env: { PIPEWRIGHT_PORT: "eighty" } }), /PIPEWRIGHT_PORT: "eighty" is not a number/);
+    assert.throws(() => loadConfig({ env: { PIPEWRIGHT_PORT: "70000" } }), /port \(env PIPEWRIGHT_PORT\)/);
+    assert.throws(() => loadConfig({ file: yamlFile("webrtc:\n  portRang: [1, 2]\n"), env: {} }), /unknown setting webrtc\.portRang/);
+    assert.throws(() => loadConfig({ file: yamlFile("webrtc:\n  portRange: [5000, 4000]\n"), env: {} }), /webrtc\.portRange/);
+    assert.throws(() => loadConfig({ file: "/nonexistent/pipewright.yaml", env: {} }), /does not exist/);
+  });
+});
