@@ -38,6 +38,7 @@
     const endpoint = "/whep/" + encodeURIComponent(stream);
     const pc = new RTCPeerConnection({ iceServers: await Pipewright.iceServers(endpoint), bundlePolicy: "max-bundle" });
     state.pc = pc;
+    state.connectedAt = null;
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
     const media = new MediaStream();

@@ -1,0 +1,102 @@
+/**
+ * Issue 2, as a user sees it: in a private network namespace, headless Chromium publishes its
+ * (fake) camera from /publish/{stream} and a second page plays it from /play/{stream}. For VP8
+ * and for H.264 the viewer decodes at least 60 frames at the publisher's capture resolution with
+ * the codec the publisher chose, and a viewer joining 5 s later decodes its first frame within
+ * 1 s of its connection reaching 'connected'. Needs root and Debian's Chromium: without them the
+ * suite fails with a message saying so, it never skips.
+ */
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, before, describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import { launchChromiumInNamespace, requireChromium, type NamespacedBrowser } from "./helpers/browser.ts";
+import { createNamespace, requireRoot, type Namespace } from "./helpers/netns.ts";
+import { firstFrameAfterConnect, playerVideo, publisherVideo, waitUntil } from "./helpers/pages.ts";
+import { startServerInNamespace, type NamespacedServer } from "./helpers/server-process.ts";
+
+const CODECS = [
+  { name: "VP8", query: "VP8", mimeType: "video/VP8" },
+  { name: "H.264", query: "H264", mimeType: "video/H264" },
+];
+
+describe("publish and play in the browser (Chromium in a private network namespace)", () => {
+  let ns: Namespace | undefined;
+  let server: NamespacedServer | undefined;
+  let browser: NamespacedBrowser | undefined;
+
+  before(async () => {
+    requireRoot();
+    requireChromium();
+    ns = createNamespace();
+    server = await startServerInNamespace(ns);
+    browser = await launchChromiumInNamespace(ns);
+  });
+
+  after(async () => {
+    try {
+      await browser?.close();
+      await server?.stop();
+    } finally {
+      ns?.remove();
+    }
+  });
+
+  for (const codec of CODECS) {
+    it(`${codec.name}: a viewer decodes 60 frames at the camera's resolution, and a viewer joining 5 s later sees a frame within 1 s`, async (t) => {
+      const stream = `e2e-${codec.query.toLowerCase()}`;
+      const pages: Page[] = [];
+      const pageErrors: string[] = [];
+      const open = async (label: string, path: string) => {
+        const page = await browser!.context.newPage();
+        pages.push(page);
+        page.on("console", (message) => {
+          if (message.type() === "error") pageErrors.push(`${label}: ${message.text()}`);
+        });
+        page.on("pageerror", (error) => pageErrors.push(`${label}: ${error.message}`));
+        await page.goto(`${server!.url}${path}`);
+        return page;
+      };
+
+      try {
+        const publisherPage = await open("publisher", `/publish/${stream}?codec=${codec.query}&autostart=1`);
+        const publisher = await waitUntil(
+          () => publisherVideo(publisherPage),
+          (video) => video.connectionState === "connected" && video.framesSent > 0 && video.width > 0,
+          15_000,
+          "the publisher to send video",
+        );
+        assert.equal(publisher.mimeType, codec.mimeType, "the publisher sends the codec it was asked for");
+
+        const viewerPage = await open("viewer", `/play/${stream}`);
+        await waitUntil(() => playerVideo(viewerPage), (video) => video.framesDecoded > 0, 10_000, "the viewer's first decoded frame");
+        const receivingSince = Date.now();
+        const viewer = await waitUntil(() => playerVideo(viewerPage), (video) => video.framesDecoded >= 60, 15_000, "60 decoded frames");
+        assert.equal(viewer.mimeType, codec.mimeType, "the viewer's negotiated codec");
+        assert.deepEqual(
+          { width: viewer.frameWidth, height: viewer.frameHeight },
+          { width: publisher.width, height: publisher.height },
+          "the viewer decodes at the publisher's capture resolution",
+        );
+
+        await sleep(Math.max(0, receivingSince + 5000 - Date.now()));
+        const latePage = await open("late viewer", `/play/${stream}`);
+        const firstFrame = await firstFrameAfterConnect(latePage, 10_000);
+        assert.ok(firstFrame.delayMs <= 1000, `the late viewer decoded its first frame ${Math.round(firstFrame.delayMs)} ms after connecting`);
+        const late = await waitUntil(() => playerVideo(latePage), (video) => video.framesDecoded >= 10, 5000, "the late viewer's frames");
+        assert.equal(late.mimeType, codec.mimeType, "the late viewer's negotiated codec");
+        assert.deepEqual({ width: late.frameWidth, height: late.frameHeight }, { width: publisher.width, height: publisher.height });
+
+        t.diagnostic(
+          `${codec.name}: publisher ${publisher.width}x${publisher.height}; viewer decoded ${viewer.framesDecoded} frames at ` +
+            `${viewer.frameWidth}x${viewer.frameHeight} (${viewer.mimeType}); late viewer's first frame ${Math.round(firstFrame.delayMs)} ms after connecting`,
+        );
+      } catch (error) {
+        const detail = [`page errors:\n${pageErrors.join("\n") || "(none)"}`, `server log (tail):\n${server!.logTail()}`].join("\n");
+        throw Object.assign(error as Error, { message: `${(error as Error).message}\n${detail}` });
+      } finally {
+        for (const page of pages) await page.close({ runBeforeUnload: false }).catch(() => {});
+      }
+    });
+  }
+});
