@@ -1,0 +1,109 @@
+/**
+ * Feedback between viewers and publishers, observed at the peers: a viewer's PLI reaches the
+ * publisher (a burst of them as one), a FIR arrives as a PLI, the publisher is told its
+ * bandwidth by REMB, and video packets a viewer loses are retransmitted on its NACKs.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { RtcpPayloadSpecificFeedback, type RTCRtpTransceiver } from "werift";
+import { createPublisher, createViewer, sendSyntheticMedia, waitFor, type Publisher, type Viewer } from "../helpers/werift-peer.ts";
+import { post, startTestServer, type TestServer } from "../helpers/server.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function connect(server: TestServer, stream: string): Promise<{ publisher: Publisher; viewer: Viewer; stop: () => Promise<number> }> {
+  const publisher = await createPublisher();
+  const whip = await post(`${server.url}/whip/${stream}`, publisher.offer);
+  assert.equal(whip.status, 201, whip.body);
+  await publisher.pc.setRemoteDescription({ type: "answer", sdp: whip.body });
+  await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "publisher connected");
+  const sending = new AbortController();
+  const media = sendSyntheticMedia(publisher, 60, 30, sending.signal);
+  const viewer = await createViewer();
+  const whep = await post(`${server.url}/whep/${stream}`, viewer.offer);
+  assert.equal(whep.status, 201, whep.body);
+  await viewer.pc.setRemoteDescription({ type: "answer", sdp: whep.body });
+  await waitFor(() => viewer.received.video.length > 5, 10_000, "viewer receiving");
+  return {
+    publisher,
+    viewer,
+    stop: async () => {
+      sending.abort();
+      const frames = await media;
+      await Promise.all([publisher.pc.close(), viewer.pc.close()]);
+      return frames;
+    },
+  };
+}
+
+/** A FIR (RFC 5104 §4.3.1): PSFB format 4, one FCI entry naming the media SSRC. */
+function firFor(senderSsrc: number, mediaSsrc: number) {
+  const payload = Buffer.alloc(16);
+  payload.writeUInt32BE(senderSsrc, 0);
+  payload.writeUInt32BE(mediaSsrc, 8);
+  payload[12] = 1; // command sequence number
+  return { count: 4, length: payload.length / 4, serialize: () => payload };
+}
+
+function videoReceiver(viewer: Viewer): RTCRtpTransceiver {
+  return viewer.pc.getTransceivers().find((transceiver) => transceiver.kind === "video")!;
+}
+
+describe("RTCP feedback through the server", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ webrtc: { maxIncomingBitrate: 2_000_000, pliMinIntervalMs: 500 } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("forwards viewer PLI to the publisher at most once per interval, and turns FIR into PLI", async () => {
+    const { publisher, viewer, stop } = await connect(server, "pli");
+    let plis = 0;
+    publisher.video.sender.onPictureLossIndication.subscribe(() => plis++);
+    const receiver = videoReceiver(viewer).receiver;
+    const ssrc = viewer.received.video[0].header.ssrc;
+    for (let index = 0; index < 10; index++) {
+      await receiver.sendRtcpPLI(ssrc);
+      await sleep(10);
+    }
+    await waitFor(() => plis >= 1, 2000, "a PLI at the publisher");
+    await sleep(300);
+    assert.equal(plis, 1, "ten PLIs within 100 ms reach the publisher as one");
+
+    await sleep(500);
+    await receiver.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: firFor(receiver.rtcpSsrc, ssrc) as never })]);
+    await waitFor(() => plis === 2, 2000, "the FIR to arrive as a PLI");
+    await stop();
+  });
+
+  it("tells the publisher its bandwidth with REMB", async () => {
+    const { publisher, stop } = await connect(server, "remb");
+    await waitFor(() => publisher.video.sender.receiverEstimatedMaxBitrate !== undefined && publisher.video.sender.receiverEstimatedMaxBitrate > 0n, 3000, "a REMB");
+    const bitrate = Number(publisher.video.sender.receiverEstimatedMaxBitrate);
+    assert.ok(bitrate > 1_990_000 && bitrate <= 2_000_000, `REMB says ${bitrate} bit/s`);
+    await stop();
+  });
+
+  it("retransmits video a viewer lost when it NACKs", async (t) => {
+    const { viewer, stop } = await connect(server, "nack");
+    // werift drops inbound datagrams when inboundPacketLoss/100 < random: 90 means ~10 % loss.
+    (viewer.pc.config.debug as { inboundPacketLoss?: number }).inboundPacketLoss = 90;
+    const from = { video: viewer.received.video.length, audio: viewer.received.audio.length };
+    await sleep(4000);
+    (viewer.pc.config.debug as { inboundPacketLoss?: number }).inboundPacketLoss = undefined;
+    await sleep(1000);
+    await stop();
+    const coverage = (packets: typeof viewer.received.video) => {
+      const seqs = new Set(packets.map((packet) => packet.header.sequenceNumber));
+      const sorted = [...seqs].sort((a, b) => a - b);
+      return seqs.size / (sorted[sorted.length - 1] - sorted[0] + 1);
+    };
+    const video = coverage(viewer.received.video.slice(from.video));
+    const audio = coverage(viewer.received.audio.slice(from.audio));
+    t.diagnostic(`with ~10 % inbound loss: ${(video * 100).toFixed(1)} % of video and ${(audio * 100).toFixed(1)} % of audio arrived`);
+    assert.ok(audio < 0.97, `audio, which has no NACK, really lost packets (${(audio * 100).toFixed(1)} % arrived)`);
+    assert.ok(video > 0.995, `video lost packets were retransmitted (${(video * 100).toFixed(1)} % arrived)`);
+  });
+});
