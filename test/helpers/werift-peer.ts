@@ -101,16 +101,17 @@ export function opusPacket(sequenceNumber: number, timestamp: number): RtpPacket
 
 /**
  * Sends `seconds` of 30 fps synthetic VP8 (a keyframe every `gop` frames) and 50 pps Opus from
- * a connected publisher, paced in real time.
+ * a connected publisher, paced in real time. Returns the number of video frames sent.
  */
 export async function sendSyntheticMedia(publisher: Publisher, seconds: number, gop = 30, signal?: AbortSignal): Promise<number> {
   let sent = 0;
+  let audioSent = 0;
   const frames = Math.round(seconds * 30);
   for (let frame = 0; frame < frames && !signal?.aborted; frame++) {
     await publisher.video.sender.sendRtp(vp8Packet(frame & 0xffff, frame * 3000, frame % gop === 0));
-    for (let index = 0; index < 2 && frame % 3 !== 2; index++) {
-      const audioFrame = Math.floor((frame * 5) / 3) + index;
-      await publisher.audio.sender.sendRtp(opusPacket(audioFrame & 0xffff, audioFrame * 960));
+    // 50 Opus packets per second against 30 video frames: 5 audio packets every 3 frames.
+    for (const due = Math.floor(((frame + 1) * 5) / 3); audioSent < due; audioSent++) {
+      await publisher.audio.sender.sendRtp(opusPacket(audioSent & 0xffff, audioSent * 960));
     }
     sent++;
     await new Promise((resolve) => setTimeout(resolve, 33));
