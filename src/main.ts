@@ -7,11 +7,11 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pino from "pino";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { AccessControl, isLoopback } from "./domain/access.ts";
 import { buildOpenApi } from "./http/openapi.ts";
+import { createLogger } from "./log.ts";
 import { VERSION } from "./http/app.ts";
 import { databaseFile, startServer } from "./server.ts";
 import { closeDatabase, openDatabase } from "./store/db.ts";
@@ -27,7 +27,7 @@ const USAGE = `usage: pipewright [serve] [--config file.yaml]
        pipewright openapi            write openapi/openapi.json`;
 
 async function serve(config: Config): Promise<void> {
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config);
   const server = await startServer(config, { log });
   log.info({ url: server.url, dataDir: config.dataDir, workers: server.media.workerPids }, `Pipewright ${VERSION} listening on ${server.url}`);
   if (server.access.loopbackOnly) {

@@ -8,13 +8,14 @@ import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import type { Config } from "./config/schema.ts";
 import { AccessControl } from "./domain/access.ts";
 import { DomainEventBus } from "./domain/events.ts";
 import { PipelineService } from "./domain/pipelines.ts";
 import { StreamService } from "./domain/streams.ts";
 import { createApp } from "./http/app.ts";
+import { createLogger } from "./log.ts";
 import type { Events, WorkerSettings } from "./media/protocol.ts";
 import { MediaSupervisor } from "./media/supervisor.ts";
 import { closeDatabase, type Db, openDatabase } from "./store/db.ts";
@@ -62,7 +63,7 @@ function listen(server: ServerType): Promise<number> {
 }
 
 export async function startServer(config: Config, options: { log?: Logger } = {}): Promise<RunningServer> {
-  const log = options.log ?? pino({ level: config.logLevel });
+  const log = options.log ?? createLogger(config);
   const db = openDatabase(databaseFile(config));
   mkdirSync(resolve(config.recordingsDir ?? join(config.dataDir, "recordings")), { recursive: true });
 

@@ -27,6 +27,8 @@ export const configSchema = z.strictObject({
   /** Directory recordings are written to; defaults to `<dataDir>/recordings`. */
   recordingsDir: z.string().min(1).optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `json` lines, `pretty` human-readable lines, or `auto`: pretty when stdout is a terminal. */
+  logFormat: z.enum(["auto", "json", "pretty"]).default("auto"),
 
   http: z
     .strictObject({
