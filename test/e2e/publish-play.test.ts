@@ -87,6 +87,11 @@ describe("publish and play in the browser (Chromium in a private network namespa
         assert.equal(late.mimeType, codec.mimeType, "the late viewer's negotiated codec");
         assert.deepEqual({ width: late.frameWidth, height: late.frameHeight }, { width: publisher.width, height: publisher.height });
 
+        const index = await open("index", "/");
+        const row = `tr[data-stream="${stream}"]`;
+        await index.waitForFunction(`document.querySelector('${row} .viewers')?.textContent === "2"`, undefined, { timeout: 5000 });
+        assert.match(await index.locator(row).innerText(), new RegExp(`${stream}\\s+connected\\s+.*${codec.mimeType}`), "the index lists the stream, its state and codec");
+
         t.diagnostic(
           `${codec.name}: publisher ${publisher.width}x${publisher.height}; viewer decoded ${viewer.framesDecoded} frames at ` +
             `${viewer.frameWidth}x${viewer.frameHeight} (${viewer.mimeType}); late viewer's first frame ${Math.round(firstFrame.delayMs)} ms after connecting`,
