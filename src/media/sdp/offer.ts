@@ -4,7 +4,8 @@
  * (size, line count, m-line count — Janus caps lines at 10 000 after an OSS-Fuzz timeout),
  * then the grammar of each line (RFC 8866 §5: `<type>=<value>`), then what WebRTC requires
  * (RFC 8829: ICE credentials, a DTLS fingerprint, the UDP/TLS/RTP/SAVPF profile). Session-level
- * ICE and DTLS attributes (older OBS, notes/whip-whep.md §2) count as if on every m-line.
+ * ICE and DTLS attributes (older OBS, notes/whip-whep.md §2) count as if on every m-line, and
+ * a bundled m-line without them uses those of its BUNDLE group's offerer-tagged m-line.
  */
 import { parse, type MediaDescription, type SessionDescription } from "sdp-transform";
 
@@ -98,9 +99,25 @@ function directionOf(media: MediaDescription, session: SessionDescription): Dire
   return media.direction ?? session.direction ?? "sendrecv";
 }
 
+/**
+ * The offerer-tagged m-line (first mid of the BUNDLE group) of a bundled m-line other than
+ * itself. A bundle-only m-line need not carry ICE/DTLS attributes of its own (RFC 8843 and
+ * JSEP leave them out; webrtcbin repeats them): it uses the tagged m-line's.
+ */
+function offererTagged(session: SessionDescription, media: MediaDescription): MediaDescription | undefined {
+  if (media.mid === undefined) return undefined;
+  const mid = String(media.mid);
+  const group = (session.groups ?? []).find((entry) => entry.type === "BUNDLE" && String(entry.mids).split(" ").includes(mid));
+  const tag = group ? String(group.mids).split(" ")[0] : undefined;
+  return tag === undefined || tag === mid ? undefined : session.media.find((entry) => entry.mid !== undefined && String(entry.mid) === tag);
+}
+
 function requireTransport(media: MediaDescription, session: SessionDescription, label: string): void {
-  if (!(media.iceUfrag ?? session.iceUfrag) || !(media.icePwd ?? session.icePwd)) throw new SdpError(`${label}: no ICE credentials (a=ice-ufrag/a=ice-pwd)`);
-  if (!(media.fingerprint ?? session.fingerprint)) throw new SdpError(`${label}: no DTLS fingerprint (a=fingerprint)`);
+  const tagged = offererTagged(session, media);
+  const ufrag = media.iceUfrag ?? tagged?.iceUfrag ?? session.iceUfrag;
+  const pwd = media.icePwd ?? tagged?.icePwd ?? session.icePwd;
+  if (!ufrag || !pwd) throw new SdpError(`${label}: no ICE credentials (a=ice-ufrag/a=ice-pwd)`);
+  if (!(media.fingerprint ?? tagged?.fingerprint ?? session.fingerprint)) throw new SdpError(`${label}: no DTLS fingerprint (a=fingerprint)`);
 }
 
 /** Parses and validates an offer; throws SdpError with a message fit for a 400 answer. */
