@@ -50,9 +50,10 @@ export class WorkerRuntime {
   }
 
   /** Releases every element (shutdown). */
-  releaseAll(): void {
-    for (const element of this.#elements.values()) element.release();
+  async releaseAll(): Promise<void> {
+    const elements = [...this.#elements.values()];
     this.#elements.clear();
+    await Promise.all(elements.map((element) => element.release()));
   }
 
   #element(elementId: string): MediaElement {
@@ -101,16 +102,15 @@ export class WorkerRuntime {
     },
     "element.requestKeyframe": ({ elementId }) => this.#element(elementId).outputs.video.requestKeyframe(),
     "element.stats": ({ elementId }) => this.#webrtc(elementId).stats(),
-    "element.release": ({ elementId }) => {
-      this.#elements.get(elementId)?.release();
+    "element.release": async ({ elementId }) => {
+      const element = this.#elements.get(elementId);
       this.#elements.delete(elementId);
+      await element?.release();
     },
-    "pipeline.release": ({ pipelineId }) => {
-      for (const [id, element] of this.#elements) {
-        if (element.pipelineId !== pipelineId) continue;
-        element.release();
-        this.#elements.delete(id);
-      }
+    "pipeline.release": async ({ pipelineId }) => {
+      const elements = [...this.#elements.values()].filter((element) => element.pipelineId === pipelineId);
+      for (const element of elements) this.#elements.delete(element.elementId);
+      await Promise.all(elements.map((element) => element.release()));
     },
   };
 }

@@ -22,8 +22,9 @@ const runtime = new WorkerRuntime(send, log);
 
 process.on("message", (message: ControlMessage) => void runtime.handle(message));
 process.on("disconnect", () => {
-  runtime.releaseAll();
-  process.exit(0);
+  const exit = () => process.exit(0);
+  runtime.releaseAll().then(exit, exit);
+  setTimeout(exit, 1000).unref();
 });
 // werift settles many internal promises on its own timers; a stray rejection there (a packet
 // that could not be sent while a transport closed) must not take every session down with it.

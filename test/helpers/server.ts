@@ -71,3 +71,14 @@ export async function leftovers(
     udpSockets: health.reduce((sum, worker) => sum + worker.udpSockets, 0),
   };
 }
+
+/** Polls `leftovers` until it equals `expected` (teardown finishes just after a session is marked closed). */
+export async function settledLeftovers(server: RunningServer, expected: Awaited<ReturnType<typeof leftovers>>, timeoutMs = 5000): Promise<Awaited<ReturnType<typeof leftovers>>> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await leftovers(server);
+  while (JSON.stringify(last) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await leftovers(server);
+  }
+  return last;
+}

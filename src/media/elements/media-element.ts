@@ -57,14 +57,15 @@ export abstract class MediaElement {
     }
   }
 
-  release(): void {
-    if (this.#released) return;
+  /** Detaches the element at once; resolves when its own resources (sockets…) are freed. */
+  release(): Promise<void> {
+    if (this.#released) return Promise.resolve();
     this.#released = true;
     for (const kind of MEDIA_KINDS) {
       this.inputs[kind].setSource(undefined);
       this.outputs[kind].detachAll();
     }
-    this.dispose();
+    return this.dispose();
   }
 
   /** Ask whatever feeds this element's output of `kind` for a keyframe. */
@@ -74,5 +75,5 @@ export abstract class MediaElement {
   protected onVideoProfile(_profileLevelId: string): void {}
 
   /** Frees the element's own resources; called once by release(). */
-  protected abstract dispose(): void;
+  protected abstract dispose(): Promise<void>;
 }

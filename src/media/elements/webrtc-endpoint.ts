@@ -203,12 +203,12 @@ export class WebRtcEndpoint extends MediaElement {
     };
   }
 
-  protected override dispose(): void {
+  protected override async dispose(): Promise<void> {
     clearTimeout(this.#connectTimer);
     clearInterval(this.#rembTimer);
     this.#state = "closed";
     const pc = this.#pc;
     this.#pc = undefined;
-    pc?.close().catch(() => {});
+    await pc?.close().catch(() => {});
   }
 }
