@@ -45,8 +45,12 @@ export const configSchema = z.strictObject({
       workers: z.number().int().min(0).max(64).default(1),
       /** How long the control plane waits for a worker to answer a command. */
       requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
-      /** A worker that answers no heartbeat for this long is killed and replaced. */
-      heartbeatTimeoutMs: z.number().int().min(200).max(60_000).default(900),
+      /**
+       * A worker that answers no heartbeat for this long is deemed hung, killed and replaced. A
+       * crash is seen at once; this only catches a stuck event loop, so it must be well above
+       * the stalls a busy worker has (up to ~2 s under full load).
+       */
+      heartbeatTimeoutMs: z.number().int().min(200).max(120_000).default(10_000),
     })
     .prefault({}),
 

@@ -151,7 +151,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
         () => (this.#lastPong = performance.now()),
         () => {},
       );
-    }, Math.max(50, Math.floor(timeout / 3)));
+    }, Math.max(50, Math.min(1000, Math.floor(timeout / 3))));
     this.#heartbeat.unref();
   }
 

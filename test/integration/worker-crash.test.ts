@@ -81,3 +81,26 @@ describe("media worker crash", () => {
     assert.deepEqual({ ...left, sessions: 0 }, { pipelines: 0, elements: 0, sessions: 0, workerElements: 0, udpSockets: 0 });
   });
 });
+
+describe("hung media worker", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ media: { heartbeatTimeoutMs: 600 } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("is killed and replaced when it stops answering heartbeats", async () => {
+    const died = new Promise<{ reason: string }>((resolve) => server.events.once("worker.died", resolve));
+    const hungPid = server.media.workerPids[0]!;
+    const stoppedAt = performance.now();
+    process.kill(hungPid, "SIGSTOP");
+    const loss = await died;
+    const after = performance.now() - stoppedAt;
+    assert.match(loss.reason, /no heartbeat answer within 600 ms/);
+    assert.ok(after < 2500, `declared hung ${Math.round(after)} ms after it stopped`);
+    await waitFor(() => server.media.workerPids[0] !== undefined && server.media.workerPids[0] !== hungPid, 5000, "a replacement worker");
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  });
+});
