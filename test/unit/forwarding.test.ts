@@ -76,6 +76,24 @@ describe("MediaOutput → MediaInput", () => {
     assert.deepEqual(sender.sent.at(-1)!.header.timestamp, 13000, "live packets keep their timestamps");
   });
 
+  it("paces a large GOP out in chunks and holds live packets behind it, in order", async () => {
+    const { output, input, sender } = setup({ gop: 1000 });
+    output.push(vp8(0, 0, true));
+    for (let index = 1; index < 100; index++) output.push(vp8(index, Math.floor(index / 10) * 3000, false));
+    input.setSource(output);
+    input.setReady(true);
+    assert.equal(sender.sent.length, 32, "the first chunk goes at once");
+    output.push(vp8(100, 30000, false));
+    assert.equal(sender.sent.length, 32, "a live packet waits behind the burst");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(
+      sender.sent.map((packet) => packet.header.sequenceNumber),
+      Array.from({ length: 101 }, (_, index) => index),
+    );
+    output.push(vp8(101, 33000, false));
+    assert.equal(sender.sent.at(-1)!.header.sequenceNumber, 101, "then live again");
+  });
+
   it("drops the cache when a GOP outgrows it", () => {
     const { output } = setup({ gop: 3 });
     output.push(vp8(1, 0, true));

@@ -5,9 +5,12 @@
  * sequence-number and timestamp continuity, so the remote decoder never sees a jump.
  *
  * Video starts only on a keyframe: when the sink becomes active it sends the source's GOP
- * cache as one burst, with the cached frames' timestamps squeezed one tick apart just before
- * the live edge so the viewer decodes them at once instead of replaying the GOP's duration as
- * delay; without a cache it drops video until the next keyframe and asks for one.
+ * cache, with the cached frames' timestamps squeezed one tick apart just before the live edge
+ * so the viewer decodes them at once instead of replaying the GOP's duration as delay; without
+ * a cache it drops video until the next keyframe and asks for one. The cached GOP (hundreds of
+ * packets for a 2 s GOP) is paced out in chunks — sent at once it overflows the viewer's
+ * receive buffer and the losses fall outside the sender's 128-packet NACK history — and live
+ * packets arriving meanwhile wait their turn behind it.
  *
  * Hot path: `write` runs for every forwarded packet — a few field tests, then the sender.
  */
@@ -16,6 +19,12 @@ import type { MediaKind } from "../protocol.ts";
 import { codecName } from "../codecs.ts";
 import { isKeyframeStart, type VideoCodecName, videoCodecName } from "./keyframe.ts";
 import type { MediaOutput } from "./media-output.ts";
+
+/** GOP pacing: packets per chunk and the pause between chunks (≈ 8 000 pkt/s, ~75 Mbit/s). */
+const BURST_CHUNK = 32;
+const BURST_INTERVAL_MS = 4;
+/** Live packets held behind a GOP burst at most; beyond that the oldest wait is pointless. */
+const MAX_HELD = 2000;
 
 function ignoreSendError(): void {
   // A packet that cannot be sent (transport closing) is simply lost, as on the wire.
@@ -41,6 +50,12 @@ export class MediaInput {
   #active = false;
   #waitingForKeyframe = false;
   #hasSent = false;
+  /** Squeezed GOP copies still to send, and live packets held behind them. */
+  #burst: RtpPacket[] | undefined;
+  #burstIndex = 0;
+  #held: RtpPacket[] = [];
+  #burstTimer: NodeJS.Timeout | undefined;
+  readonly #pumpBurst = () => this.#pump();
 
   constructor(kind: MediaKind) {
     this.kind = kind;
@@ -72,6 +87,7 @@ export class MediaInput {
   /** Connects this sink to `source` (replacing any other), or disconnects it. */
   setSource(source: MediaOutput | undefined): void {
     if (source === this.#source) return;
+    this.#cancelBurst();
     this.#source?.removeSink(this);
     this.#source = source;
     this.#active = false;
@@ -82,6 +98,7 @@ export class MediaInput {
   /** Re-evaluates whether media can flow (the source's codec became known or changed). */
   refresh(): void {
     this.#active = false;
+    this.#cancelBurst();
     this.#update();
   }
 
@@ -99,6 +116,10 @@ export class MediaInput {
       }
       this.#waitingForKeyframe = false;
     }
+    if (this.#burst !== undefined) {
+      if (this.#held.length < MAX_HELD) this.#held.push(rtp);
+      return;
+    }
     this.packets++;
     this.#sender!.sendRtp(rtp).catch(ignoreSendError);
   }
@@ -110,11 +131,13 @@ export class MediaInput {
     this.blockedReason = undefined;
     if (!source || !sender || !this.#ready || source.mimeType === undefined) {
       this.#active = false;
+      this.#cancelBurst();
       return;
     }
     if (codecName(source.mimeType) !== codecName(this.#mimeType!)) {
       this.blockedReason = `source sends ${source.mimeType}, sink negotiated ${this.#mimeType}`;
       this.#active = false;
+      this.#cancelBurst();
       return;
     }
     if (wasActive) return;
@@ -131,16 +154,16 @@ export class MediaInput {
     if (this.kind !== "video") return;
     const gop = source.gopCache;
     if (gop.length > 0) {
-      this.#sendBurst(gop, sender);
       this.#waitingForKeyframe = false;
+      this.#sendBurst(gop);
     } else {
       this.#waitingForKeyframe = true;
       source.requestKeyframe();
     }
   }
 
-  /** The cached GOP, frames squeezed one tick apart ending at the newest cached timestamp. */
-  #sendBurst(gop: readonly RtpPacket[], sender: RTCRtpSender): void {
+  /** Queues the cached GOP, frames squeezed one tick apart ending at the newest cached timestamp. */
+  #sendBurst(gop: readonly RtpPacket[]): void {
     let frames = 0;
     let previous: number | undefined;
     for (const packet of gop) {
@@ -148,6 +171,7 @@ export class MediaInput {
       previous = packet.header.timestamp;
     }
     const newest = gop[gop.length - 1].header.timestamp;
+    const burst: RtpPacket[] = [];
     let frame = -1;
     previous = undefined;
     for (const packet of gop) {
@@ -155,8 +179,46 @@ export class MediaInput {
       previous = packet.header.timestamp;
       const copy = packet.clone();
       copy.header.timestamp = (newest - (frames - 1 - frame)) >>> 0;
-      this.packets++;
-      sender.sendRtp(copy).catch(ignoreSendError);
+      burst.push(copy);
     }
+    this.#burst = burst;
+    this.#burstIndex = 0;
+    this.#pump();
+  }
+
+  /** Sends the next chunk of the burst; once it is out, the held live packets follow. */
+  #pump(): void {
+    this.#burstTimer = undefined;
+    const burst = this.#burst;
+    const sender = this.#sender;
+    if (!burst || !sender) return;
+    const end = Math.min(burst.length, this.#burstIndex + BURST_CHUNK);
+    for (; this.#burstIndex < end; this.#burstIndex++) {
+      this.packets++;
+      sender.sendRtp(burst[this.#burstIndex]).catch(ignoreSendError);
+    }
+    if (this.#burstIndex < burst.length) {
+      this.#burstTimer = setTimeout(this.#pumpBurst, BURST_INTERVAL_MS);
+      return;
+    }
+    const held = this.#held;
+    this.#burst = undefined;
+    this.#held = [];
+    for (const packet of held) {
+      this.packets++;
+      sender.sendRtp(packet).catch(ignoreSendError);
+    }
+  }
+
+  #cancelBurst(): void {
+    clearTimeout(this.#burstTimer);
+    this.#burstTimer = undefined;
+    this.#burst = undefined;
+    this.#held = [];
+  }
+
+  /** Stops pending work (a GOP burst in progress); the input stays usable. */
+  close(): void {
+    this.#cancelBurst();
   }
 }

@@ -10,6 +10,7 @@ import { RTCRtpCodecParameters, useSdesMid, type PeerConfig } from "werift";
 import { ACCEPTED_FEEDBACK } from "../codecs.ts";
 import type { CodecChoice, MediaKind, NegotiationPlan, WorkerSettings } from "../protocol.ts";
 import "./no-default-stun.ts";
+import "./srtp-key-objects.ts";
 
 function codecParameters(kind: MediaKind, codec: CodecChoice): RTCRtpCodecParameters {
   return new RTCRtpCodecParameters({
