@@ -6,35 +6,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RtcpPayloadSpecificFeedback, type RTCRtpTransceiver } from "werift";
-import { createPublisher, createViewer, sendSyntheticMedia, waitFor, type Publisher, type Viewer } from "../helpers/werift-peer.ts";
-import { post, startTestServer, type TestServer } from "../helpers/server.ts";
+import { startLiveStream } from "../helpers/live-stream.ts";
+import { waitFor, type Viewer } from "../helpers/werift-peer.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function connect(server: TestServer, stream: string): Promise<{ publisher: Publisher; viewer: Viewer; stop: () => Promise<number> }> {
-  const publisher = await createPublisher();
-  const whip = await post(`${server.url}/whip/${stream}`, publisher.offer);
-  assert.equal(whip.status, 201, whip.body);
-  await publisher.pc.setRemoteDescription({ type: "answer", sdp: whip.body });
-  await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "publisher connected");
-  const sending = new AbortController();
-  const media = sendSyntheticMedia(publisher, 60, 30, sending.signal);
-  const viewer = await createViewer();
-  const whep = await post(`${server.url}/whep/${stream}`, viewer.offer);
-  assert.equal(whep.status, 201, whep.body);
-  await viewer.pc.setRemoteDescription({ type: "answer", sdp: whep.body });
-  await waitFor(() => viewer.received.video.length > 5, 10_000, "viewer receiving");
-  return {
-    publisher,
-    viewer,
-    stop: async () => {
-      sending.abort();
-      const frames = await media;
-      await Promise.all([publisher.pc.close(), viewer.pc.close()]);
-      return frames;
-    },
-  };
-}
 
 /** A FIR (RFC 5104 §4.3.1): PSFB format 4, one FCI entry naming the media SSRC. */
 function firFor(senderSsrc: number, mediaSsrc: number) {
@@ -59,7 +35,7 @@ describe("RTCP feedback through the server", () => {
   });
 
   it("forwards viewer PLI to the publisher at most once per interval, and turns FIR into PLI", async () => {
-    const { publisher, viewer, stop } = await connect(server, "pli");
+    const { publisher, viewer, stop } = await startLiveStream(server, "pli");
     let plis = 0;
     publisher.video.sender.onPictureLossIndication.subscribe(() => plis++);
     const receiver = videoReceiver(viewer).receiver;
@@ -79,7 +55,7 @@ describe("RTCP feedback through the server", () => {
   });
 
   it("tells the publisher its bandwidth with REMB", async () => {
-    const { publisher, stop } = await connect(server, "remb");
+    const { publisher, stop } = await startLiveStream(server, "remb");
     await waitFor(() => publisher.video.sender.receiverEstimatedMaxBitrate !== undefined && publisher.video.sender.receiverEstimatedMaxBitrate > 0n, 3000, "a REMB");
     const bitrate = Number(publisher.video.sender.receiverEstimatedMaxBitrate);
     assert.ok(bitrate > 1_990_000 && bitrate <= 2_000_000, `REMB says ${bitrate} bit/s`);
@@ -87,7 +63,7 @@ describe("RTCP feedback through the server", () => {
   });
 
   it("retransmits video a viewer lost when it NACKs", async (t) => {
-    const { viewer, stop } = await connect(server, "nack");
+    const { viewer, stop } = await startLiveStream(server, "nack");
     // werift drops inbound datagrams when inboundPacketLoss/100 < random: 90 means ~10 % loss.
     (viewer.pc.config.debug as { inboundPacketLoss?: number }).inboundPacketLoss = 90;
     const from = { video: viewer.received.video.length, audio: viewer.received.audio.length };

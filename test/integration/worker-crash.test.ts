@@ -5,29 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createPublisher, createViewer, sendSyntheticMedia, waitFor } from "../helpers/werift-peer.ts";
-import { leftovers, post, startTestServer, type TestServer } from "../helpers/server.ts";
-
-async function publishAndWatch(server: TestServer, stream: string) {
-  const publisher = await createPublisher();
-  const whip = await post(`${server.url}/whip/${stream}`, publisher.offer);
-  assert.equal(whip.status, 201, whip.body);
-  await publisher.pc.setRemoteDescription({ type: "answer", sdp: whip.body });
-  await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "publisher connected");
-  const sending = new AbortController();
-  const media = sendSyntheticMedia(publisher, 30, 30, sending.signal);
-  const viewer = await createViewer();
-  const whep = await post(`${server.url}/whep/${stream}`, viewer.offer);
-  assert.equal(whep.status, 201, whep.body);
-  await viewer.pc.setRemoteDescription({ type: "answer", sdp: whep.body });
-  await waitFor(() => viewer.received.video.length > 10, 10_000, "viewer receiving");
-  const stop = async () => {
-    sending.abort();
-    await media;
-    await Promise.all([publisher.pc.close(), viewer.pc.close()]);
-  };
-  return { publisher, viewer, stop };
-}
+import { startLiveStream } from "../helpers/live-stream.ts";
+import { waitFor } from "../helpers/werift-peer.ts";
+import { leftovers, startTestServer, type TestServer } from "../helpers/server.ts";
 
 describe("media worker crash", () => {
   let server: TestServer;
@@ -39,7 +19,7 @@ describe("media worker crash", () => {
   });
 
   it("closes the worker's sessions within a second, restarts it, and keeps the API answering", async () => {
-    const first = await publishAndWatch(server, "crash");
+    const first = await startLiveStream(server, "crash");
     const died = new Promise<{ pipelineIds: string[] }>((resolve) => server.events.once("worker.died", resolve));
     const oldPid = server.media.workerPids[0]!;
 
@@ -71,7 +51,7 @@ describe("media worker crash", () => {
     assert.ok(answers.every((status) => status === 200), `every API request answered 200: ${answers.join(",")}`);
     await first.stop();
 
-    const second = await publishAndWatch(server, "crash");
+    const second = await startLiveStream(server, "crash");
     assert.ok(second.viewer.received.video.length > 10, "a new publish works on the new worker");
     await second.stop();
     for (const session of server.db.$client.prepare("select id, role from webrtc_sessions where state != 'closed'").all() as Array<{ id: string }>) {
