@@ -11,9 +11,17 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { Config } from "./config/schema.ts";
 import { AccessControl } from "./domain/access.ts";
+import type { EventLog } from "./domain/event-log.ts";
 import { DomainEventBus } from "./domain/events.ts";
+import { kurentoCatalogue } from "./domain/catalogue/kmd.ts";
+import { MediaEventRouter } from "./domain/media-events.ts";
+import { OperationService } from "./domain/operations.ts";
+import { PipelineMedia } from "./domain/pipeline-media.ts";
 import { PipelineService } from "./domain/pipelines.ts";
+import { WebRtcService } from "./domain/webrtc.ts";
 import { StreamService } from "./domain/streams.ts";
+import type { WebhookService } from "./domain/webhooks.ts";
+import { createEventServices } from "./event-services.ts";
 import { createApp } from "./http/app.ts";
 import { createLogger } from "./log.ts";
 import type { Events, WorkerSettings } from "./media/protocol.ts";
@@ -30,8 +38,13 @@ export interface RunningServer {
   db: Db;
   media: MediaSupervisor;
   streams: StreamService;
+  pipelines: PipelineService;
+  webrtc: WebRtcService;
+  operations: OperationService;
   access: AccessControl;
   events: DomainEventBus;
+  eventLog: EventLog;
+  webhooks: WebhookService;
   log: Logger;
   stop(): Promise<void>;
 }
@@ -68,6 +81,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
   mkdirSync(resolve(config.recordingsDir ?? join(config.dataDir, "recordings")), { recursive: true });
 
   const events = new DomainEventBus();
+  const eventServices = createEventServices(db, events, config, log);
   const media = new MediaSupervisor({
     workers: config.media.workers === 0 ? availableParallelism() : config.media.workers,
     settings: workerSettings(config),
@@ -77,48 +91,45 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
   });
   const pipelineStore = new PipelineStore(db);
   const sessions = new SessionStore(db);
-  const pipelines = new PipelineService(pipelineStore, media, events);
+  const pipelines = new PipelineService(pipelineStore, new PipelineMedia(pipelineStore, media), events, kurentoCatalogue());
+  const webrtc = new WebRtcService(pipelines);
   const streams = new StreamService(
-    { pipelines, store: pipelineStore, sessions, events, log: log.child({ component: "streams" }) },
+    { pipelines, webrtc, store: pipelineStore, sessions, events, log: log.child({ component: "streams" }) },
     { publisherGraceMs: config.webrtc.publisherGraceMs },
   );
+  const operations = new OperationService(pipelines, webrtc);
   const access = new AccessControl(new TokenStore(db));
+  const mediaEvents = new MediaEventRouter({ store: pipelineStore, streams, events, log: log.child({ component: "media-events" }) });
 
   const recovered = streams.recoverAfterRestart();
   if (recovered > 0) log.warn({ sessions: recovered }, "closed sessions left open by the previous run (their media is gone)");
+  const storedPipelines = pipelineStore.listPipelines().map((pipeline) => pipeline.id);
+  pipelines.markMediaLost(storedPipelines, "the server restarted");
 
-  media.on("event", (name, data) => {
-    const handle = async () => {
-      if (name === "webrtc.state") {
-        const state = data as Events["webrtc.state"];
-        await streams.onEndpointState(state.elementId, state.state, state.reason);
-      } else if (name === "media.info") {
-        const info = data as Events["media.info"];
-        if (info.profileLevelId) streams.onVideoProfile(info.elementId, info.profileLevelId);
-      }
-    };
-    handle().catch((error) => log.error({ err: error, event: name }, "media event handling failed"));
-  });
+  media.on("event", (name, data) => mediaEvents.handle(name, data));
   media.on("workerDied", (loss) => {
     streams.onWorkerLost(loss.pipelineIds);
-    events.emit("worker.died", { slot: loss.slot, pid: loss.pid, reason: loss.reason, pipelineIds: loss.pipelineIds });
+    pipelines.markMediaLost(loss.pipelineIds.filter((id) => pipelineStore.getPipeline(id)), `media worker ${loss.pid ?? "?"} died: ${loss.reason}`);
+    events.publish("worker.died", {}, { slot: loss.slot, pid: loss.pid, reason: loss.reason, pipelineIds: loss.pipelineIds });
   });
-  media.on("workerStarted", (info) => events.emit("worker.started", info));
+  media.on("workerStarted", (info) => events.publish("worker.started", {}, info));
   try {
     await media.start();
   } catch (error) {
     await media.stop();
+    await eventServices.stop();
     closeDatabase(db);
     throw error;
   }
 
-  const app = createApp({ config, log, streams, access, media });
+  const app = createApp({ config, log, streams, pipelines, webrtc, operations, access, media, eventLog: eventServices.eventLog, webhooks: eventServices.webhooks });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   let port: number;
   try {
     port = await listen(server);
   } catch (error) {
     await media.stop();
+    await eventServices.stop();
     closeDatabase(db);
     throw error;
   }
@@ -132,9 +143,11 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await streams.closeAll("server shutting down");
       await media.stop();
+      await eventServices.stop();
       closeDatabase(db);
       log.info("stopped");
     })());
 
-  return { url, port, config, db, media, streams, access, events, log, stop };
+  eventServices.start();
+  return { url, port, config, db, media, streams, pipelines, webrtc, operations, access, events, eventLog: eventServices.eventLog, webhooks: eventServices.webhooks, log, stop };
 }

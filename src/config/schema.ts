@@ -81,6 +81,37 @@ export const configSchema = z.strictObject({
       publisherGraceMs: z.number().int().min(0).max(600_000).default(15_000),
     })
     .prefault({}),
+
+  events: z
+    .strictObject({
+      /** Events kept in the log (SQLite) for SSE resume and `GET /v1/events/log`; older ones are pruned. */
+      retention: z.number().int().min(10).max(100_000_000).default(100_000),
+      /** An idle `GET /v1/events` stream gets a comment line this often, so proxies keep it open. */
+      heartbeatMs: z.number().int().min(100).max(300_000).default(15_000),
+    })
+    .prefault({}),
+
+  webhooks: z
+    .strictObject({
+      /** Attempts per delivery before it is marked failed (with the default waits: 4 to 8 hours of retrying). */
+      maxAttempts: z.number().int().min(1).max(100).default(20),
+      /** Wait after the first failed attempt; it doubles after each further one (with jitter). */
+      retryBaseMs: z.number().int().min(10).max(3_600_000).default(1000),
+      /** Longest wait between two attempts. */
+      retryMaxMs: z.number().int().min(10).max(86_400_000).default(3_600_000),
+      /** A receiver must answer within this time (connect, headers, body), or the attempt failed. */
+      timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+      /** Deliveries sent at the same time, over all webhooks. */
+      concurrency: z.number().int().min(1).max(256).default(8),
+      /**
+       * Whether webhooks may target loopback, private and link-local addresses. Only admins
+       * register webhooks and the usual receiver is an application server on the same host or
+       * network, so this is allowed by default; set false where admin tokens go to people who
+       * must not reach the internal network (the check also applies after DNS resolution).
+       */
+      allowPrivateAddresses: z.boolean().default(true),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

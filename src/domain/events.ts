@@ -1,21 +1,96 @@
 /**
- * The typed events of the domain: every state change an adapter or operator may care about.
- * One in-process bus per server; REST event streams, webhooks and the Kurento `onEvent`
- * notifications are all fed from it.
+ * The typed events of the domain: every state change an adapter or operator may care about,
+ * in one envelope — type, the pipeline and object it concerns, time, and a payload typed by
+ * event type. One bus per server; the event log (SQLite, SSE, webhooks) and the Kurento
+ * `onEvent` notifications are all fed from it. Names follow Kurento's events where one exists
+ * (MediaFlowInStateChanged → `element.mediaFlowIn`).
  */
 import { EventEmitter } from "node:events";
-import type { SessionRole } from "../store/sessions.ts";
 import type { SessionState } from "../store/schema.ts";
+import type { SessionRole } from "../store/sessions.ts";
 
-export interface DomainEvents {
-  "pipeline.created": [{ pipelineId: string; origin: string; name: string | null }];
-  "pipeline.released": [{ pipelineId: string }];
-  "element.created": [{ pipelineId: string; elementId: string; type: string }];
-  "element.released": [{ pipelineId: string; elementId: string }];
-  "element.connected": [{ pipelineId: string; sourceId: string; sinkId: string; mediaType: string | null }];
-  "session.state": [{ sessionId: string; stream: string; role: SessionRole; state: SessionState; reason?: string }];
-  "worker.died": [{ slot: number; pid: number | undefined; reason: string; pipelineIds: string[] }];
-  "worker.started": [{ slot: number; pid: number | undefined }];
+export type MediaTypeName = "AUDIO" | "VIDEO" | "DATA";
+export type FlowState = "FLOWING" | "NOT_FLOWING";
+
+export interface EventPayloads {
+  "pipeline.created": { origin: string; name: string | null };
+  "pipeline.released": Record<string, never>;
+  "element.created": { type: string };
+  "element.released": { type: string };
+  "element.connected": { source: string; sink: string; mediaType: MediaTypeName | null };
+  "element.disconnected": { source: string; sink: string; mediaType: MediaTypeName | null };
+  /** The element's media objects died with their worker; a WebRtcEndpoint must renegotiate. */
+  "element.mediaLost": { type: string; reason: string };
+  "element.mediaFlowIn": { mediaType: MediaTypeName; state: FlowState };
+  "element.mediaFlowOut": { mediaType: MediaTypeName; state: FlowState };
+  /** ICE and DTLS state of a WebRtcEndpoint, and Kurento's derived connection state. */
+  "element.iceStateChanged": { state: string };
+  "element.connectionStateChanged": { oldState: string; newState: string };
+  "element.iceCandidateFound": { candidate: string; sdpMid: string; sdpMLineIndex: number };
+  "element.iceGatheringDone": Record<string, never>;
+  "element.error": { errorType: string; description: string };
+  "session.state": { sessionId: string; stream: string; role: SessionRole; state: SessionState; reason?: string };
+  "worker.died": { slot: number; pid: number | undefined; reason: string; pipelineIds: string[] };
+  "worker.started": { slot: number; pid: number | undefined };
 }
 
-export class DomainEventBus extends EventEmitter<DomainEvents> {}
+export type EventType = keyof EventPayloads;
+export const EVENT_TYPES = [
+  "pipeline.created",
+  "pipeline.released",
+  "element.created",
+  "element.released",
+  "element.connected",
+  "element.disconnected",
+  "element.mediaLost",
+  "element.mediaFlowIn",
+  "element.mediaFlowOut",
+  "element.iceStateChanged",
+  "element.connectionStateChanged",
+  "element.iceCandidateFound",
+  "element.iceGatheringDone",
+  "element.error",
+  "session.state",
+  "worker.died",
+  "worker.started",
+] as const satisfies readonly EventType[];
+
+export interface DomainEvent<T extends EventType = EventType> {
+  type: T;
+  pipelineId: string | null;
+  /** The pipeline, element or session the event is about. */
+  objectId: string | null;
+  /** Milliseconds since the epoch. */
+  at: number;
+  data: EventPayloads[T];
+}
+
+export interface EventScope {
+  pipelineId?: string | null;
+  objectId?: string | null;
+}
+
+export class DomainEventBus extends EventEmitter<{ event: [DomainEvent] }> {
+  constructor() {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  publish<T extends EventType>(type: T, scope: EventScope, data: EventPayloads[T]): DomainEvent<T> {
+    const event: DomainEvent<T> = { type, pipelineId: scope.pipelineId ?? null, objectId: scope.objectId ?? null, at: Date.now(), data };
+    this.emit("event", event as DomainEvent);
+    return event;
+  }
+
+  /** The next event of `type` that passes `filter`. */
+  next<T extends EventType>(type: T, filter: (event: DomainEvent<T>) => boolean = () => true): Promise<DomainEvent<T>> {
+    return new Promise((resolve) => {
+      const listener = (event: DomainEvent) => {
+        if (event.type !== type || !filter(event as DomainEvent<T>)) return;
+        this.off("event", listener);
+        resolve(event as DomainEvent<T>);
+      };
+      this.on("event", listener);
+    });
+  }
+}

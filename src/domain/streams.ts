@@ -12,12 +12,14 @@ import type { Logger } from "pino";
 import { codecName } from "../media/codecs.ts";
 import type { CodecChoice, EndpointConnectionState, IceCandidateInit, MediaKind } from "../media/protocol.ts";
 import type { PipelineStore } from "../store/pipelines.ts";
+import type { SessionState } from "../store/schema.ts";
 import type { SessionRole, SessionRow, SessionStore, StreamSummary } from "../store/sessions.ts";
 import { PipewrightError } from "./errors.ts";
 import type { DomainEventBus } from "./events.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import type { PipelineService } from "./pipelines.ts";
-import { planPublisher, planViewer } from "./stream-offers.ts";
+import { planPublisher, planViewer } from "./offer-plans.ts";
+import type { WebRtcService } from "./webrtc.ts";
 
 export const STREAM_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
@@ -60,6 +62,7 @@ function codecSummary(codecs: Partial<Record<MediaKind, CodecChoice>>): Record<s
 
 export class StreamService {
   readonly #pipelines: PipelineService;
+  readonly #webrtc: WebRtcService;
   readonly #store: PipelineStore;
   readonly #sessions: SessionStore;
   readonly #events: DomainEventBus;
@@ -68,8 +71,12 @@ export class StreamService {
   readonly #lock = new KeyedLock();
   readonly #graceTimers = new Map<string, NodeJS.Timeout>();
 
-  constructor(deps: { pipelines: PipelineService; store: PipelineStore; sessions: SessionStore; events: DomainEventBus; log: Logger }, options: StreamOptions) {
+  constructor(
+    deps: { pipelines: PipelineService; webrtc: WebRtcService; store: PipelineStore; sessions: SessionStore; events: DomainEventBus; log: Logger },
+    options: StreamOptions,
+  ) {
     this.#pipelines = deps.pipelines;
+    this.#webrtc = deps.webrtc;
     this.#store = deps.store;
     this.#sessions = deps.sessions;
     this.#events = deps.events;
@@ -94,7 +101,7 @@ export class StreamService {
       this.#cancelGrace(request.stream);
       const pipeline = this.#store.findStreamPipeline(request.stream) ?? this.#pipelines.createPipeline({ origin: "stream", name: request.stream });
       const properties: PublisherProperties = { role: "publisher", codecs: plan.codecs };
-      const started = await this.#start(pipeline.id, "publisher", request, properties, (elementId) => this.#pipelines.processOffer(elementId, request.offer, plan));
+      const started = await this.#start(pipeline.id, "publisher", request, properties, (elementId) => this.#webrtc.processOffer(elementId, request.offer, plan));
       this.#sessions.setCodecs(started.session.id, codecSummary(plan.codecs));
       await this.#feedViewers(request.stream, started.session.elementId!, plan.codecs);
       return started;
@@ -114,7 +121,7 @@ export class StreamService {
       const plan = planViewer(request.offer, published.codecs, published.videoProfile);
       const started = await this.#start(element.pipelineId, "viewer", request, { role: "viewer" }, async (elementId) => {
         await this.#pipelines.connect(element.id, elementId);
-        return this.#pipelines.processOffer(elementId, request.offer, plan);
+        return this.#webrtc.processOffer(elementId, request.offer, plan);
       });
       this.#sessions.setCodecs(started.session.id, codecSummary(plan.codecs));
       return started;
@@ -131,8 +138,8 @@ export class StreamService {
   ): Promise<StartedSession> {
     let elementId: string | undefined;
     try {
-      elementId = (await this.#pipelines.createWebRtcEndpoint(pipelineId, properties)).id;
-      const answer = await negotiate(elementId);
+      elementId = (await this.#pipelines.createElement(pipelineId, "WebRtcEndpoint", {}, properties)).id;
+      const answer = await negotiate(elementId!);
       const session = this.#sessions.insert({
         id: unguessableId(),
         role,
@@ -144,7 +151,7 @@ export class StreamService {
         remoteAddress: request.remoteAddress ?? null,
         userAgent: request.userAgent?.slice(0, 512) ?? null,
       });
-      this.#events.emit("session.state", { sessionId: session.id, stream: session.stream, role, state: "connecting" });
+      this.#sessionEvent(session, "connecting");
       return { session, answer };
     } catch (error) {
       if (elementId) await this.#pipelines.releaseElement(elementId);
@@ -179,7 +186,7 @@ export class StreamService {
 
   async addCandidates(session: SessionRow, candidates: IceCandidateInit[]): Promise<void> {
     if (!session.elementId) throw new PipewrightError("NOT_FOUND", `session ${session.id} has no media`);
-    await this.#pipelines.addIceCandidates(session.elementId, candidates);
+    await this.#webrtc.addIceCandidates(session.elementId, candidates);
   }
 
   /** Ends a session (DELETE, failure, shutdown). Returns false when it was not open. */
@@ -192,7 +199,7 @@ export class StreamService {
   async #close(session: SessionRow, reason: string, options: { replaced?: boolean } = {}): Promise<boolean> {
     const closed = this.#sessions.markClosed(session.id, reason);
     if (!closed) return false;
-    this.#events.emit("session.state", { sessionId: session.id, stream: session.stream, role: session.role, state: "closed", reason });
+    this.#sessionEvent(session, "closed", reason);
     if (session.elementId) await this.#pipelines.releaseElement(session.elementId);
     if (session.role === "publisher" && !options.replaced) this.#startGrace(session.stream);
     await this.#releaseIfUnused(session.stream);
@@ -226,6 +233,14 @@ export class StreamService {
     this.#graceTimers.delete(stream);
   }
 
+  #sessionEvent(session: SessionRow, state: SessionState, reason?: string): void {
+    this.#events.publish(
+      "session.state",
+      { pipelineId: session.pipelineId, objectId: session.id },
+      { sessionId: session.id, stream: session.stream, role: session.role, state, ...(reason ? { reason } : {}) },
+    );
+  }
+
   liveStreams(): StreamSummary[] {
     return this.#sessions.liveStreams();
   }
@@ -236,17 +251,11 @@ export class StreamService {
     if (!session || session.state === "closed") return;
     if (state === "connected") {
       if (this.#sessions.markConnected(session.id)) {
-        this.#events.emit("session.state", { sessionId: session.id, stream: session.stream, role: session.role, state: "connected" });
+        this.#sessionEvent(session, "connected");
       }
     } else if (state === "failed" || state === "closed") {
       await this.closeSession(session.id, reason ?? `connection ${state}`);
     }
-  }
-
-  /** The real H.264 profile of a publisher became known (viewers joining later get it). */
-  onVideoProfile(elementId: string, profileLevelId: string): void {
-    const element = this.#store.getElement(elementId);
-    if (element?.properties.role === "publisher") this.#pipelines.updateProperties(elementId, { videoProfile: profileLevelId });
   }
 
   /** A media worker died: the sessions of its pipelines lost their media. */
@@ -254,7 +263,7 @@ export class StreamService {
     if (pipelineIds.length === 0) return;
     for (const session of this.#sessions.open({ pipelineIds })) {
       if (this.#sessions.markClosed(session.id, "media worker died")) {
-        this.#events.emit("session.state", { sessionId: session.id, stream: session.stream, role: session.role, state: "closed", reason: "media worker died" });
+        this.#sessionEvent(session, "closed", "media worker died");
       }
     }
     for (const id of pipelineIds) {

@@ -11,6 +11,8 @@ import type { AppEnv, HttpDeps } from "./context.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { problemResponse } from "./problem.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { mountRoutes } from "./api/route.ts";
+import { apiRoutes } from "./api/routes.ts";
 import { streamRoutes } from "./routes/streams.ts";
 import { webrtcSessionRoutes } from "./routes/webrtc-sessions.ts";
 
@@ -23,6 +25,7 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
   app.route("/whip", webrtcSessionRoutes(deps, { prefix: "whip", role: "publisher", action: "publish", start: (request) => deps.streams.publish(request) }));
   app.route("/whep", webrtcSessionRoutes(deps, { prefix: "whep", role: "viewer", action: "play", start: (request) => deps.streams.play(request) }));
   app.route("/v1/streams", streamRoutes(deps));
+  mountRoutes(app, apiRoutes(deps), deps);
   app.route("/healthz", healthRoutes(deps));
   app.get("/openapi.json", (c) => c.body(openapi, 200, { "Content-Type": "application/json" }));
   app.route("/", pageRoutes());

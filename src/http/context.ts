@@ -8,15 +8,25 @@ import type { Context } from "hono";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
 import type { AccessControl } from "../domain/access.ts";
+import type { EventLog } from "../domain/event-log.ts";
+import type { OperationService } from "../domain/operations.ts";
+import type { PipelineService } from "../domain/pipelines.ts";
 import type { StreamService } from "../domain/streams.ts";
+import type { WebRtcService } from "../domain/webrtc.ts";
+import type { WebhookService } from "../domain/webhooks.ts";
 import type { MediaSupervisor } from "../media/supervisor.ts";
 
 export interface HttpDeps {
   config: Config;
   log: Logger;
   streams: StreamService;
+  pipelines: PipelineService;
+  webrtc: WebRtcService;
+  operations: OperationService;
   access: AccessControl;
   media: MediaSupervisor;
+  eventLog: EventLog;
+  webhooks: WebhookService;
 }
 
 export type AppEnv = { Bindings: HttpBindings };

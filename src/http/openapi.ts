@@ -5,6 +5,12 @@
  */
 import { OpenApiBuilder, type OperationObject, type PathItemObject, type ResponseObject } from "openapi3-ts/oas31";
 import { ERROR_TABLE } from "../domain/errors.ts";
+import { addRoutes } from "./api/openapi-routes.ts";
+import type { HttpDeps } from "./context.ts";
+import { apiRoutes } from "./api/routes.ts";
+
+/** Route definitions read their services only while handling a request; the document needs none. */
+const DOCUMENT_ONLY = {} as HttpDeps;
 
 const problem = (description: string): ResponseObject => ({
   description,
@@ -143,6 +149,7 @@ export function buildOpenApi(version: string): ReturnType<OpenApiBuilder["getSpe
       },
     },
   });
+  addRoutes(builder, apiRoutes(DOCUMENT_ONLY));
   builder.addPath("/healthz", {
     get: {
       operationId: "health",

@@ -20,6 +20,22 @@ export const ACCEPTED_FEEDBACK: Record<MediaKind, readonly string[]> = {
   audio: [],
 };
 
+/** What we offer when we make the offer (Kurento's generateOffer), in order of preference. */
+export const OFFERED_CODECS: Record<MediaKind, readonly CodecChoice[]> = {
+  video: [
+    { mimeType: "video/VP8", clockRate: 90000, payloadType: 96 },
+    { mimeType: "video/H264", clockRate: 90000, payloadType: 97, parameters: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f" },
+    { mimeType: "video/H264", clockRate: 90000, payloadType: 98, parameters: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032" },
+    { mimeType: "video/VP9", clockRate: 90000, payloadType: 99, parameters: "profile-id=0" },
+    { mimeType: "video/AV1", clockRate: 90000, payloadType: 45 },
+  ],
+  audio: [
+    { mimeType: "audio/opus", clockRate: 48000, channels: 2, payloadType: 111, parameters: "minptime=10;useinbandfec=1" },
+    { mimeType: "audio/PCMU", clockRate: 8000, payloadType: 0 },
+    { mimeType: "audio/PCMA", clockRate: 8000, payloadType: 8 },
+  ],
+};
+
 export function codecName(mimeType: string): string {
   return mimeType.slice(mimeType.indexOf("/") + 1).toLowerCase();
 }

@@ -21,9 +21,21 @@ export interface CodecChoice {
 
 /** What a WebRtcEndpoint sends and receives, decided by the control plane from the offer. */
 export interface NegotiationPlan {
-  /** `recvonly`: we receive (WHIP publisher); `sendonly`: we send (WHEP viewer). */
-  direction: "recvonly" | "sendonly";
+  /**
+   * What this endpoint is willing to do: `recvonly` (a WHIP publisher), `sendonly` (a WHEP
+   * viewer) or `sendrecv` (a Kurento WebRtcEndpoint); the answer narrows it to the offer's.
+   */
+  direction: "recvonly" | "sendonly" | "sendrecv";
   codecs: Partial<Record<MediaKind, CodecChoice>>;
+}
+
+/** Element types a worker can hold. RecorderEndpoint and PlayerEndpoint are inert for now. */
+export type WorkerElementType = "WebRtcEndpoint" | "PassThrough" | "HubPort" | "Dispatcher" | "DispatcherOneToMany" | "RecorderEndpoint" | "PlayerEndpoint";
+
+/** What an SDP negotiation settled: the codec per kind and the direction per kind. */
+export interface NegotiatedMedia {
+  codecs: Partial<Record<MediaKind, CodecChoice>>;
+  directions: Partial<Record<MediaKind, "sendrecv" | "sendonly" | "recvonly" | "inactive">>;
 }
 
 /** Settings every endpoint of a worker uses; sent once after the worker starts. */
@@ -46,12 +58,18 @@ export interface IceCandidateInit {
   sdpMLineIndex?: number;
 }
 
-export interface EndpointStats {
+export interface ElementStats {
   elementId: string;
-  connectionState: string;
-  packetsReceived: Partial<Record<MediaKind, number>>;
-  packetsSent: Partial<Record<MediaKind, number>>;
+  /** Packets that reached the element's inputs (from connected sources), per kind. */
+  packetsIn: Record<MediaKind, number>;
+  /** Packets the element's outputs produced (for a WebRtcEndpoint: received from its peer). */
+  packetsOut: Record<MediaKind, number>;
+  /** Packets its inputs delivered onward (for a WebRtcEndpoint: sent to its peer). */
+  packetsForwarded: Record<MediaKind, number>;
   keyframeRequestsSent: number;
+  /** WebRtcEndpoint only. */
+  connectionState?: string;
+  iceState?: string;
 }
 
 export interface WorkerHealth {
@@ -66,13 +84,21 @@ export interface WorkerHealth {
 export interface Commands {
   "worker.configure": { params: WorkerSettings; result: void };
   "worker.ping": { params: Record<string, never>; result: WorkerHealth };
-  "webrtc.create": { params: { pipelineId: string; elementId: string }; result: void };
-  "webrtc.processOffer": { params: { elementId: string; offer: string; plan: NegotiationPlan }; result: { answer: string } };
+  "element.create": { params: { pipelineId: string; elementId: string; type: WorkerElementType; hubId?: string }; result: void };
+  "webrtc.processOffer": { params: { elementId: string; offer: string; plan: NegotiationPlan }; result: { answer: string; negotiated: NegotiatedMedia } };
+  "webrtc.generateOffer": { params: { elementId: string; direction: NegotiationPlan["direction"]; audio: boolean; video: boolean }; result: { offer: string } };
+  "webrtc.processAnswer": { params: { elementId: string; answer: string }; result: { negotiated: NegotiatedMedia } };
   "webrtc.addIceCandidates": { params: { elementId: string; candidates: IceCandidateInit[] }; result: void };
+  /** Emits a `webrtc.candidate` event per local candidate, then `webrtc.gatheringDone`. */
+  "webrtc.gatherCandidates": { params: { elementId: string }; result: void };
+  "webrtc.configure": { params: { elementId: string; maxIncomingBitrate?: number }; result: void };
+  "hub.connect": { params: { hubId: string; sourcePortId: string; sinkPortId: string }; result: void };
+  "hub.setSource": { params: { hubId: string; portId: string }; result: void };
+  "hub.removeSource": { params: { hubId: string }; result: void };
   "element.connect": { params: { sourceId: string; sinkId: string; mediaType?: KurentoMediaType }; result: void };
   "element.disconnect": { params: { sourceId: string; sinkId: string; mediaType?: KurentoMediaType }; result: void };
   "element.requestKeyframe": { params: { elementId: string }; result: void };
-  "element.stats": { params: { elementId: string }; result: EndpointStats };
+  "element.stats": { params: { elementId: string }; result: ElementStats };
   "element.release": { params: { elementId: string }; result: void };
   "pipeline.release": { params: { pipelineId: string }; result: void };
 }
@@ -85,8 +111,15 @@ export type EndpointConnectionState = "connecting" | "connected" | "failed" | "c
 export interface Events {
   /** ICE + DTLS state of a WebRtcEndpoint; `failed` covers consent expiry and connect timeout. */
   "webrtc.state": { elementId: string; state: EndpointConnectionState; reason?: string };
+  /** ICE agent state of a WebRtcEndpoint (new, checking, connected, completed, disconnected, failed, closed). */
+  "webrtc.iceState": { elementId: string; state: string };
+  /** A local ICE candidate of a WebRtcEndpoint, in SDP attribute form without `a=`. */
+  "webrtc.candidate": { elementId: string; candidate: string; sdpMid: string; sdpMLineIndex: number };
+  "webrtc.gatheringDone": { elementId: string };
   /** Facts learnt from the media itself, e.g. the real H.264 profile from the SPS. */
   "media.info": { elementId: string; kind: MediaKind; profileLevelId?: string };
+  /** Media started or stopped flowing into (inputs) or out of (outputs) an element. */
+  "media.flow": { elementId: string; direction: "in" | "out"; kind: MediaKind; flowing: boolean };
 }
 
 export type EventName = keyof Events;

@@ -1,30 +1,38 @@
 /**
  * Everything a media worker process does, behind one `handle(message)` entry: it owns the
- * worker's media elements, runs each IPC command against them and answers with a result or a
- * WorkerError code, and forwards element events to the control plane. Kept apart from the
- * process entry (worker.ts) so tests can run a worker in-process.
+ * worker's media elements and hubs, runs each IPC command against them and answers with a
+ * result or a WorkerError code, forwards element events to the control plane, and watches
+ * media flow (Kurento's MediaFlowIn/Out) once a second. Kept apart from the process entry
+ * (worker.ts) so tests can run a worker in-process.
  */
 import type { Logger } from "pino";
+import { Hub, HubPort } from "./elements/hub.ts";
+import { InertElement } from "./elements/inert-element.ts";
 import { MediaElement } from "./elements/media-element.ts";
+import { PassThrough } from "./elements/pass-through.ts";
 import { WebRtcEndpoint } from "./elements/webrtc-endpoint.ts";
-import type { Commands, CommandName, ControlMessage, EventName, Events, WorkerMessage, WorkerSettings } from "./protocol.ts";
+import { FlowMonitor } from "./flow-monitor.ts";
+import type { Commands, CommandName, ControlMessage, EventName, Events, WorkerElementType, WorkerMessage, WorkerSettings } from "./protocol.ts";
 import { WorkerError } from "./worker-error.ts";
 
 type Handlers = { [K in CommandName]: (params: Commands[K]["params"]) => Promise<Commands[K]["result"]> | Commands[K]["result"] };
+type WorkerObject = MediaElement | Hub;
 
 export class WorkerRuntime {
   readonly #send: (message: WorkerMessage) => void;
   readonly #log: Logger;
-  readonly #elements = new Map<string, MediaElement>();
+  readonly #objects = new Map<string, WorkerObject>();
+  readonly #flow: FlowMonitor;
   #settings: WorkerSettings | undefined;
 
   constructor(send: (message: WorkerMessage) => void, log: Logger) {
     this.#send = send;
     this.#log = log;
+    this.#flow = new FlowMonitor(() => this.#mediaElements(), (elementId, direction, kind, flowing) => this.emit("media.flow", { elementId, direction, kind, flowing }));
   }
 
   get elementCount(): number {
-    return this.#elements.size;
+    return this.#objects.size;
   }
 
   async handle(message: ControlMessage): Promise<void> {
@@ -51,66 +59,108 @@ export class WorkerRuntime {
 
   /** Releases every element (shutdown). */
   async releaseAll(): Promise<void> {
-    const elements = [...this.#elements.values()];
-    this.#elements.clear();
-    await Promise.all(elements.map((element) => element.release()));
+    this.#flow.stop();
+    const objects = [...this.#objects.values()];
+    this.#objects.clear();
+    await Promise.all(objects.map((object) => object.release()));
   }
 
-  #element(elementId: string): MediaElement {
-    const element = this.#elements.get(elementId);
-    if (!element) throw new WorkerError("NOT_FOUND", `no element ${elementId} on this worker`);
-    return element;
+  *#mediaElements(): Iterable<MediaElement> {
+    for (const object of this.#objects.values()) if (object instanceof MediaElement) yield object;
   }
 
-  #webrtc(elementId: string): WebRtcEndpoint {
-    const element = this.#element(elementId);
-    if (!(element instanceof WebRtcEndpoint)) throw new WorkerError("INVALID_STATE", `${elementId} is not a WebRtcEndpoint`);
-    return element;
+  #get<T extends WorkerObject>(id: string, type: abstract new (...args: never[]) => T, label: string): T {
+    const object = this.#objects.get(id);
+    if (!object) throw new WorkerError("NOT_FOUND", `no element ${id} on this worker`);
+    if (!(object instanceof type)) throw new WorkerError("INVALID_STATE", `${id} is not a ${label}`);
+    return object;
   }
 
-  #requireSettings(): WorkerSettings {
-    if (!this.#settings) throw new WorkerError("INVALID_STATE", "worker not configured");
-    return this.#settings;
+  #element(id: string): MediaElement {
+    return this.#get(id, MediaElement, "media element");
+  }
+
+  #webrtc(id: string): WebRtcEndpoint {
+    return this.#get(id, WebRtcEndpoint, "WebRtcEndpoint");
+  }
+
+  #hub(id: string): Hub {
+    return this.#get(id, Hub, "hub");
+  }
+
+  #port(id: string): HubPort {
+    return this.#get(id, HubPort, "HubPort");
+  }
+
+  #create(pipelineId: string, elementId: string, type: WorkerElementType, hubId: string | undefined): WorkerObject {
+    const settings = this.#settings;
+    if (!settings) throw new WorkerError("INVALID_STATE", "worker not configured");
+    switch (type) {
+      case "WebRtcEndpoint":
+        return new WebRtcEndpoint(pipelineId, elementId, settings, {
+          state: (state, reason) => this.emit("webrtc.state", { elementId, state, reason }),
+          iceState: (state) => this.emit("webrtc.iceState", { elementId, state }),
+          candidate: (candidate) => this.emit("webrtc.candidate", { elementId, ...candidate }),
+          gatheringDone: () => this.emit("webrtc.gatheringDone", { elementId }),
+          videoProfile: (profileLevelId) => this.emit("media.info", { elementId, kind: "video", profileLevelId }),
+        });
+      case "PassThrough":
+        return new PassThrough(pipelineId, elementId, settings);
+      case "Dispatcher":
+      case "DispatcherOneToMany":
+        return new Hub(pipelineId, elementId, type);
+      case "HubPort":
+        return new HubPort(pipelineId, elementId, settings, this.#hub(hubId ?? ""));
+      case "RecorderEndpoint":
+      case "PlayerEndpoint":
+        return new InertElement(pipelineId, elementId, settings);
+    }
   }
 
   readonly #handlers: Handlers = {
     "worker.configure": (settings) => {
       this.#settings = settings;
       this.#log.level = settings.logLevel;
+      this.#flow.start();
     },
     "worker.ping": () => ({
       pid: process.pid,
       rss: process.memoryUsage.rss(),
-      endpoints: this.#elements.size,
+      endpoints: this.#objects.size,
       udpSockets: process.getActiveResourcesInfo().filter((resource) => resource === "UDPWrap").length,
     }),
-    "webrtc.create": ({ pipelineId, elementId }) => {
-      if (this.#elements.has(elementId)) throw new WorkerError("INVALID_STATE", `element ${elementId} exists`);
-      const endpoint = new WebRtcEndpoint(pipelineId, elementId, this.#requireSettings(), {
-        state: (state, reason) => this.emit("webrtc.state", { elementId, state, reason }),
-        videoProfile: (profileLevelId) => this.emit("media.info", { elementId, kind: "video", profileLevelId }),
-      });
-      this.#elements.set(elementId, endpoint);
+    "element.create": ({ pipelineId, elementId, type, hubId }) => {
+      if (this.#objects.has(elementId)) throw new WorkerError("INVALID_STATE", `element ${elementId} exists`);
+      this.#objects.set(elementId, this.#create(pipelineId, elementId, type, hubId));
     },
-    "webrtc.processOffer": async ({ elementId, offer, plan }) => ({ answer: await this.#webrtc(elementId).processOffer(offer, plan) }),
+    "webrtc.processOffer": ({ elementId, offer, plan }) => this.#webrtc(elementId).processOffer(offer, plan),
+    "webrtc.generateOffer": async ({ elementId, direction, audio, video }) => ({ offer: await this.#webrtc(elementId).generateOffer(direction, audio, video) }),
+    "webrtc.processAnswer": async ({ elementId, answer }) => ({ negotiated: await this.#webrtc(elementId).processAnswer(answer) }),
     "webrtc.addIceCandidates": ({ elementId, candidates }) => this.#webrtc(elementId).addIceCandidates(candidates),
+    "webrtc.gatherCandidates": ({ elementId }) => this.#webrtc(elementId).gatherCandidates(),
+    "webrtc.configure": ({ elementId, maxIncomingBitrate }) => {
+      if (maxIncomingBitrate !== undefined) this.#webrtc(elementId).setMaxIncomingBitrate(maxIncomingBitrate);
+    },
+    "hub.connect": ({ hubId, sourcePortId, sinkPortId }) => this.#hub(hubId).connect(this.#port(sourcePortId), this.#port(sinkPortId)),
+    "hub.setSource": ({ hubId, portId }) => this.#hub(hubId).setSource(this.#port(portId)),
+    "hub.removeSource": ({ hubId }) => this.#hub(hubId).removeSource(),
     "element.connect": ({ sourceId, sinkId, mediaType }) => this.#element(sinkId).connectFrom(this.#element(sourceId), mediaType),
     "element.disconnect": ({ sourceId, sinkId, mediaType }) => {
-      const source = this.#elements.get(sourceId);
-      const sink = this.#elements.get(sinkId);
-      if (source && sink) sink.disconnectFrom(source, mediaType);
+      const source = this.#objects.get(sourceId);
+      const sink = this.#objects.get(sinkId);
+      if (source instanceof MediaElement && sink instanceof MediaElement) sink.disconnectFrom(source, mediaType);
     },
     "element.requestKeyframe": ({ elementId }) => this.#element(elementId).outputs.video.requestKeyframe(),
-    "element.stats": ({ elementId }) => this.#webrtc(elementId).stats(),
+    "element.stats": ({ elementId }) => this.#element(elementId).stats(),
     "element.release": async ({ elementId }) => {
-      const element = this.#elements.get(elementId);
-      this.#elements.delete(elementId);
-      await element?.release();
+      const object = this.#objects.get(elementId);
+      this.#objects.delete(elementId);
+      await object?.release();
     },
     "pipeline.release": async ({ pipelineId }) => {
-      const elements = [...this.#elements.values()].filter((element) => element.pipelineId === pipelineId);
-      for (const element of elements) this.#elements.delete(element.elementId);
-      await Promise.all(elements.map((element) => element.release()));
+      const objects = [...this.#objects.values()].filter((object) => object.pipelineId === pipelineId);
+      for (const object of objects) this.#objects.delete(object.elementId);
+      await Promise.all(objects.map((object) => object.release()));
     },
   };
 }

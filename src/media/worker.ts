@@ -15,8 +15,14 @@ if (!process.send) {
 }
 
 function send(message: WorkerMessage): void {
-  if (process.connected) process.send!(message);
+  // The control plane may go away between the check and the write (shutdown): that is not an error.
+  if (process.connected) process.send!(message, undefined, undefined, () => {});
 }
+
+// A write on an IPC channel the parent already closed reports EPIPE as an 'error' event.
+process.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE" && error.code !== "ERR_IPC_CHANNEL_CLOSED") log.error({ err: error }, "media worker process error");
+});
 
 const runtime = new WorkerRuntime(send, log);
 

@@ -37,7 +37,11 @@ export class PipelineStore {
 
   listPipelines(origin?: PipelineRow["origin"]): PipelineRow[] {
     const query = this.#db.select().from(mediaPipelines);
-    return (origin ? query.where(eq(mediaPipelines.origin, origin)) : query).orderBy(mediaPipelines.createdAt).all();
+    return (origin ? query.where(eq(mediaPipelines.origin, origin)) : query).orderBy(mediaPipelines.createdAt, mediaPipelines.id).all();
+  }
+
+  updatePipeline(id: string, patch: Partial<Pick<PipelineRow, "name" | "tags">>): PipelineRow {
+    return this.#db.update(mediaPipelines).set(patch).where(eq(mediaPipelines.id, id)).returning().get();
   }
 
   /** Deletes the pipeline; elements and connections go with it (ON DELETE CASCADE). */
@@ -54,7 +58,7 @@ export class PipelineStore {
   }
 
   listElements(pipelineId: string): ElementRow[] {
-    return this.#db.select().from(mediaElements).where(eq(mediaElements.pipelineId, pipelineId)).orderBy(mediaElements.createdAt).all();
+    return this.#db.select().from(mediaElements).where(eq(mediaElements.pipelineId, pipelineId)).orderBy(mediaElements.createdAt, mediaElements.id).all();
   }
 
   /** Merges `patch` into the element's properties. */
@@ -66,6 +70,18 @@ export class PipelineStore {
       .set({ properties: { ...element.properties, ...patch } })
       .where(eq(mediaElements.id, id))
       .run();
+  }
+
+  updateElementState(id: string, state: ElementRow["state"]): void {
+    this.#db.update(mediaElements).set({ state }).where(eq(mediaElements.id, id)).run();
+  }
+
+  updateMediaFlow(id: string, direction: "in" | "out", mediaType: string, state: "FLOWING" | "NOT_FLOWING"): void {
+    const element = this.getElement(id);
+    if (!element) return;
+    const flow = { in: { ...element.mediaFlow.in }, out: { ...element.mediaFlow.out } };
+    flow[direction][mediaType] = state;
+    this.#db.update(mediaElements).set({ mediaFlow: flow }).where(eq(mediaElements.id, id)).run();
   }
 
   deleteElement(id: string): void {

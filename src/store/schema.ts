@@ -42,6 +42,13 @@ export const mediaElements = sqliteTable(
     constructorParams: text("constructor_params", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
     /** Properties the media layer reports or the API sets (negotiated codecs, bandwidth limits…). */
     properties: text("properties", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    /** `ready`, or `media-lost` once the worker holding its media died (a WebRtcEndpoint must renegotiate). */
+    state: text("state", { enum: ["ready", "media-lost"] }).notNull().default("ready"),
+    /** Kurento MediaFlowState per direction and media type, as last reported by the worker. */
+    mediaFlow: text("media_flow", { mode: "json" })
+      .$type<{ in: Record<string, "FLOWING" | "NOT_FLOWING">; out: Record<string, "FLOWING" | "NOT_FLOWING"> }>()
+      .notNull()
+      .default(sql`'{"in":{},"out":{}}'`),
     createdAt: createdAt(),
   },
   (table) => [index("media_elements_pipeline").on(table.pipelineId)],
@@ -110,3 +117,65 @@ export const apiTokens = sqliteTable("api_tokens", {
   createdAt: createdAt(),
   revokedAt: integer("revoked_at", { mode: "number" }),
 });
+
+/**
+ * The event log: every domain event, numbered. AUTOINCREMENT makes the id strictly increasing
+ * for the life of the database — pruning or a restart never hands out an id twice — so it can
+ * serve as the SSE `id` a client resumes from. No foreign keys: events outlive their objects.
+ */
+export const eventLog = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type").notNull(),
+    pipelineId: text("pipeline_id"),
+    objectId: text("object_id"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** When the domain published it (ms since the epoch), not when it was written. */
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("events_pipeline").on(table.pipelineId, table.id), index("events_type").on(table.type, table.id)],
+);
+
+/** A URL that receives signed POSTs of the events it subscribed to. */
+export const webhooks = sqliteTable("webhooks", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  /** HMAC-SHA256 key for the signature header. Kept in clear: signing needs it; shown once. */
+  secret: text("secret").notNull(),
+  /** Event types delivered; empty = every type. */
+  eventTypes: text("event_types", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  createdAt: createdAt(),
+});
+
+export const DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * The webhook outbox: one row per (webhook, event), written in the same transaction as the
+ * event, so an event is either unlogged or queued for every webhook that wants it. A pending
+ * row keeps its event from being pruned.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    eventId: integer("event_id").notNull(),
+    state: text("state", { enum: DELIVERY_STATES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at", { mode: "number" }).notNull(),
+    /** HTTP status of the last attempt, if the receiver answered at all. */
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    finishedAt: integer("finished_at", { mode: "number" }),
+  },
+  (table) => [
+    index("webhook_deliveries_due").on(table.state, table.nextAttemptAt),
+    index("webhook_deliveries_webhook").on(table.webhookId, table.id),
+    index("webhook_deliveries_event").on(table.eventId),
+  ],
+);

@@ -1,13 +1,15 @@
 /**
  * The built-in pages, served from files next to this module with no CDN or build step:
  * `/` lists live streams, `/publish/{stream}` publishes the camera and microphone over WHIP,
- * `/play/{stream}` plays over WHEP. Files are read once at start-up.
+ * `/play/{stream}` plays over WHEP, `/docs` is the interactive API reference (docs.ts). Files
+ * are read once at start-up.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import type { AppEnv } from "../http/context.ts";
+import { docsRoutes } from "./docs.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static/", import.meta.url));
 
@@ -39,5 +41,6 @@ export function pageRoutes(): Hono<AppEnv> {
   app.get("/publish/:stream", () => serve("publish.html"));
   app.get("/play/:stream", () => serve("play.html"));
   app.get("/static/:file", (c) => (files.has(c.req.param("file")) ? serve(c.req.param("file")) : c.notFound()));
+  app.route("/docs", docsRoutes());
   return app;
 }

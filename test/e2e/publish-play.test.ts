@@ -8,12 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { launchChromiumInNamespace, requireChromium, type NamespacedBrowser } from "./helpers/browser.ts";
-import { createNamespace, requireRoot, type Namespace } from "./helpers/netns.ts";
+import { useBrowserEnvironment } from "./helpers/environment.ts";
 import { firstFrameAfterConnect, playerVideo, publisherVideo, waitUntil } from "./helpers/pages.ts";
-import { startServerInNamespace, type NamespacedServer } from "./helpers/server-process.ts";
 
 const CODECS = [
   { name: "VP8", query: "VP8", mimeType: "video/VP8" },
@@ -21,26 +19,7 @@ const CODECS = [
 ];
 
 describe("publish and play in the browser (Chromium in a private network namespace)", () => {
-  let ns: Namespace | undefined;
-  let server: NamespacedServer | undefined;
-  let browser: NamespacedBrowser | undefined;
-
-  before(async () => {
-    requireRoot();
-    requireChromium();
-    ns = createNamespace();
-    server = await startServerInNamespace(ns);
-    browser = await launchChromiumInNamespace(ns);
-  });
-
-  after(async () => {
-    try {
-      await browser?.close();
-      await server?.stop();
-    } finally {
-      ns?.remove();
-    }
-  });
+  const env = useBrowserEnvironment();
 
   for (const codec of CODECS) {
     it(`${codec.name}: a viewer decodes 60 frames at the camera's resolution, and a viewer joining 5 s later sees a frame within 1 s`, async (t) => {
@@ -48,13 +27,13 @@ describe("publish and play in the browser (Chromium in a private network namespa
       const pages: Page[] = [];
       const pageErrors: string[] = [];
       const open = async (label: string, path: string) => {
-        const page = await browser!.context.newPage();
+        const page = await env.browser.context.newPage();
         pages.push(page);
         page.on("console", (message) => {
           if (message.type() === "error") pageErrors.push(`${label}: ${message.text()}`);
         });
         page.on("pageerror", (error) => pageErrors.push(`${label}: ${error.message}`));
-        await page.goto(`${server!.url}${path}`);
+        await page.goto(`${env.server.url}${path}`);
         return page;
       };
 
@@ -97,7 +76,7 @@ describe("publish and play in the browser (Chromium in a private network namespa
             `${viewer.frameWidth}x${viewer.frameHeight} (${viewer.mimeType}); late viewer's first frame ${Math.round(firstFrame.delayMs)} ms after connecting`,
         );
       } catch (error) {
-        const detail = [`page errors:\n${pageErrors.join("\n") || "(none)"}`, `server log (tail):\n${server!.logTail()}`].join("\n");
+        const detail = [`page errors:\n${pageErrors.join("\n") || "(none)"}`, `server log (tail):\n${env.server.logTail()}`].join("\n");
         throw Object.assign(error as Error, { message: `${(error as Error).message}\n${detail}` });
       } finally {
         for (const page of pages) await page.close({ runBeforeUnload: false }).catch(() => {});

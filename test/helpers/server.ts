@@ -20,8 +20,12 @@ export function testPortRange(): [number, number] {
   return [base, base + 99];
 }
 
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), "pipewright-test-"));
+/**
+ * `options.dataDir` reuses a data directory (a restart); the server then leaves it in place on
+ * close, otherwise a fresh one is made and removed.
+ */
+export async function startTestServer(overrides: Record<string, unknown> = {}, options: { dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "pipewright-test-"));
   const { webrtc, ...rest } = overrides as { webrtc?: Record<string, unknown> };
   const config = loadConfig({
     env: {},
@@ -41,7 +45,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     dataDir,
     async close() {
       await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -87,8 +87,8 @@ export async function createViewer(videoCodecs = [VP8, H264]): Promise<Viewer> {
 }
 
 /** A synthetic VP8 packet (RFC 7741): descriptor with S=1, then a payload header whose P bit marks key/delta. */
-export function vp8Packet(sequenceNumber: number, timestamp: number, keyframe: boolean, size = 600): RtpPacket {
-  const payload = Buffer.alloc(size, 0xab);
+export function vp8Packet(sequenceNumber: number, timestamp: number, keyframe: boolean, size = 600, fill = 0xab): RtpPacket {
+  const payload = Buffer.alloc(size, fill);
   payload[0] = 0x10; // S=1, PID=0
   payload[1] = keyframe ? 0x00 : 0x01; // P=0: keyframe
   const header = new RtpHeader({ payloadType: 96, sequenceNumber, timestamp, marker: true, ssrc: 1234 });
@@ -102,14 +102,15 @@ export function opusPacket(sequenceNumber: number, timestamp: number): RtpPacket
 
 /**
  * Sends `seconds` of 30 fps synthetic VP8 (a keyframe every `gop` frames) and 50 pps Opus from
- * a connected publisher, paced in real time. Returns the number of video frames sent.
+ * a connected publisher, paced in real time; video payloads are filled with `fill` so tests can
+ * tell publishers apart. Returns the number of video frames sent.
  */
-export async function sendSyntheticMedia(publisher: Publisher, seconds: number, gop = 30, signal?: AbortSignal): Promise<number> {
+export async function sendSyntheticMedia(publisher: Publisher, seconds: number, gop = 30, signal?: AbortSignal, fill = 0xab): Promise<number> {
   let sent = 0;
   let audioSent = 0;
   const frames = Math.round(seconds * 30);
   for (let frame = 0; frame < frames && !signal?.aborted; frame++) {
-    await publisher.video.sender.sendRtp(vp8Packet(frame & 0xffff, frame * 3000, frame % gop === 0));
+    await publisher.video.sender.sendRtp(vp8Packet(frame & 0xffff, frame * 3000, frame % gop === 0, 600, fill));
     // 50 Opus packets per second against 30 video frames: 5 audio packets every 3 frames.
     for (const due = Math.floor(((frame + 1) * 5) / 3); audioSent < due; audioSent++) {
       await publisher.audio.sender.sendRtp(opusPacket(audioSent & 0xffff, audioSent * 960));

@@ -20,7 +20,7 @@ describe("media worker crash", () => {
 
   it("closes the worker's sessions within a second, restarts it, and keeps the API answering", async () => {
     const first = await startLiveStream(server, "crash");
-    const died = new Promise<{ pipelineIds: string[] }>((resolve) => server.events.once("worker.died", resolve));
+    const died = server.events.next("worker.died").then((event) => event.data);
     const oldPid = server.media.workerPids[0]!;
 
     const answers: number[] = [];
@@ -72,7 +72,7 @@ describe("hung media worker", () => {
   });
 
   it("is killed and replaced when it stops answering heartbeats", async () => {
-    const died = new Promise<{ reason: string }>((resolve) => server.events.once("worker.died", resolve));
+    const died = server.events.next("worker.died").then((event) => event.data);
     const hungPid = server.media.workerPids[0]!;
     const stoppedAt = performance.now();
     process.kill(hungPid, "SIGSTOP");

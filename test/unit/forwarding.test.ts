@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { RtpHeader, RtpPacket, type RTCRtpSender } from "werift";
 import { MediaInput } from "../../src/media/rtp/media-input.ts";
 import { MediaOutput } from "../../src/media/rtp/media-output.ts";
+import { SenderTarget } from "../../src/media/rtp/rtp-target.ts";
 
 class RecordingSender {
   sent: RtpPacket[] = [];
@@ -37,7 +38,7 @@ function setup(options: { gop?: number; pliMinIntervalMs?: number } = {}) {
   output.setCodec("video/VP8", 90000);
   const sender = new RecordingSender();
   const input = new MediaInput("video");
-  input.attachSender(sender as unknown as RTCRtpSender, "video/VP8", 90000);
+  input.attachTarget(new SenderTarget(sender as unknown as RTCRtpSender, "video/VP8", 90000));
   return { output, input, sender, requests };
 }
 

@@ -12,7 +12,7 @@ import type { HttpDeps } from "../../src/http/context.ts";
 import { buildOpenApi } from "../../src/http/openapi.ts";
 
 /** Routes that serve pages, not API. */
-const PAGES = new Set(["/", "/publish/{stream}", "/play/{stream}", "/static/{file}"]);
+const PAGES = new Set(["/", "/publish/{stream}", "/play/{stream}", "/static/{file}", "/docs", "/docs/openapi-explorer.min.js"]);
 
 function servedRoutes(): Set<string> {
   const deps = { config: loadConfig({ env: {} }), log: pino({ level: "silent" }) } as unknown as HttpDeps;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { rembFields } from "../../src/media/elements/webrtc-endpoint.ts";
+import { rembFields } from "../../src/media/webrtc/remb.ts";
 import { parseSdpFragment } from "../../src/http/sdpfrag.ts";
 
 describe("parseSdpFragment", () => {

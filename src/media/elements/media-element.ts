@@ -5,7 +5,7 @@
  * media enters the outputs and where inputs send it, and how to ask upstream for a keyframe.
  * `release()` is idempotent and detaches the element from everything it was connected to.
  */
-import type { KurentoMediaType, MediaKind, WorkerSettings } from "../protocol.ts";
+import type { ElementStats, KurentoMediaType, MediaKind, WorkerSettings } from "../protocol.ts";
 import { MediaInput } from "../rtp/media-input.ts";
 import { MediaOutput } from "../rtp/media-output.ts";
 
@@ -66,6 +66,17 @@ export abstract class MediaElement {
       this.outputs[kind].detachAll();
     }
     return this.dispose();
+  }
+
+  stats(): ElementStats {
+    const perKind = (read: (kind: MediaKind) => number) => ({ audio: read("audio"), video: read("video") });
+    return {
+      elementId: this.elementId,
+      packetsIn: perKind((kind) => this.inputs[kind].received),
+      packetsOut: perKind((kind) => this.outputs[kind].packets),
+      packetsForwarded: perKind((kind) => this.inputs[kind].packets),
+      keyframeRequestsSent: this.outputs.video.keyframeRequests,
+    };
   }
 
   /** Ask whatever feeds this element's output of `kind` for a keyframe. */

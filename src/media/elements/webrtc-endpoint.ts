@@ -1,44 +1,41 @@
 /**
  * Kurento's WebRtcEndpoint on a werift RTCPeerConnection. What the remote peer sends comes out
  * of this element's MediaOutputs; what is connected to its MediaInputs goes to the remote peer.
- * The control plane decides the codecs (NegotiationPlan); this class turns an offer into an
- * answer that carries exactly that, reports the connection state, closes sessions that never
- * connect, and keeps the publisher well fed: keyframe requests go upstream as PLI, and a REMB
- * every second tells browsers how much they may send (we negotiate no transport-cc, so REMB is
- * their only bandwidth signal from us — notes/werift.md §3b).
+ * It negotiates either way round — answering an offer with exactly the plan the control plane
+ * chose, or offering every codec Pipewright forwards and taking the remote's answer — reports
+ * ICE and connection state, closes sessions that never connect, and keeps publishers well fed:
+ * keyframe requests go upstream as PLI, and a REMB every second tells browsers how much they
+ * may send (no transport-cc is negotiated, so REMB is their only bandwidth signal from us —
+ * notes/werift.md §3b).
  */
-import {
-  ReceiverEstimatedMaxBitrate,
-  RtcpPayloadSpecificFeedback,
-  RTCPeerConnection,
-  type RTCRtpTransceiver,
-  type RtcpPacket,
-} from "werift";
-import type { EndpointConnectionState, EndpointStats, IceCandidateInit, MediaKind, NegotiationPlan, WorkerSettings } from "../protocol.ts";
+import { RTCPeerConnection, type RTCRtpTransceiver, type RtcpPacket, RtcpPayloadSpecificFeedback } from "werift";
+import type {
+  ElementStats,
+  EndpointConnectionState,
+  IceCandidateInit,
+  MediaKind,
+  NegotiatedMedia,
+  NegotiationPlan,
+  WorkerSettings,
+} from "../protocol.ts";
+import { SenderTarget } from "../rtp/rtp-target.ts";
 import { finishAnswer, isUsableCandidate, prepareOffer } from "../sdp/munge.ts";
 import { gatherSerially } from "../webrtc/gathering-queue.ts";
-import { peerConfiguration } from "../webrtc/peer-config.ts";
+import { localCandidates, negotiatedMedia } from "../webrtc/local-description.ts";
+import { offerConfiguration, peerConfiguration } from "../webrtc/peer-config.ts";
+import { RembSender } from "../webrtc/remb.ts";
 import { WorkerError } from "../worker-error.ts";
-import { MediaElement } from "./media-element.ts";
+import { MediaElement, MEDIA_KINDS } from "./media-element.ts";
 
-const REMB_INTERVAL_MS = 1000;
 const PSFB_PLI = 1;
 const PSFB_FIR = 4;
 
 export interface EndpointEvents {
   state(state: EndpointConnectionState, reason?: string): void;
+  iceState(state: string): void;
+  candidate(candidate: IceCandidateInit & { sdpMid: string; sdpMLineIndex: number }): void;
+  gatheringDone(): void;
   videoProfile(profileLevelId: string): void;
-}
-
-/** REMB bitrate as 6-bit exponent and 18-bit mantissa (draft-alvestrand-rmcat-remb §2.2). */
-export function rembFields(bitrate: number): { brExp: number; brMantissa: number } {
-  let brExp = 0;
-  let brMantissa = Math.max(0, Math.floor(bitrate));
-  while (brMantissa >= 1 << 18) {
-    brMantissa = Math.floor(brMantissa / 2);
-    brExp++;
-  }
-  return { brExp, brMantissa };
 }
 
 export class WebRtcEndpoint extends MediaElement {
@@ -46,28 +43,29 @@ export class WebRtcEndpoint extends MediaElement {
   readonly #events: EndpointEvents;
   #pc: RTCPeerConnection | undefined;
   #state: EndpointConnectionState = "connecting";
+  #iceState = "new";
   #pendingCandidates: IceCandidateInit[] = [];
   #remoteDescriptionSet = false;
+  #gatherRequested = false;
   #connectTimer: NodeJS.Timeout | undefined;
-  #rembTimer: NodeJS.Timeout | undefined;
   readonly #receivers = new Map<MediaKind, RTCRtpTransceiver>();
   readonly #remoteSsrc: Record<MediaKind, number | undefined> = { audio: undefined, video: undefined };
+  readonly #remb: RembSender;
 
   constructor(pipelineId: string, elementId: string, settings: WorkerSettings, events: EndpointEvents) {
     super(pipelineId, elementId, settings);
     this.#settings = settings;
     this.#events = events;
+    this.#remb = new RembSender(settings.maxIncomingBitrate, () => this.#rembTarget());
   }
 
   get connectionState(): EndpointConnectionState {
     return this.#state;
   }
 
-  async processOffer(offer: string, plan: NegotiationPlan): Promise<string> {
-    if (this.#pc) throw new WorkerError("INVALID_STATE", "this WebRtcEndpoint already processed an offer");
-    const pc = new RTCPeerConnection(peerConfiguration(this.#settings, plan));
-    this.#pc = pc;
-    pc.connectionStateChange.subscribe((state) => this.#onConnectionState(state));
+  /** Answers `offer` with exactly `plan`'s codecs. */
+  async processOffer(offer: string, plan: NegotiationPlan): Promise<{ answer: string; negotiated: NegotiatedMedia }> {
+    const pc = this.#createPeer(peerConfiguration(this.#settings, plan));
     try {
       await pc.setRemoteDescription({ type: "offer", sdp: prepareOffer(offer, plan) });
     } catch (error) {
@@ -75,16 +73,58 @@ export class WebRtcEndpoint extends MediaElement {
     }
     for (const transceiver of pc.getTransceivers()) {
       const kind = transceiver.kind as MediaKind;
-      if ((kind !== "audio" && kind !== "video") || !plan.codecs[kind] || transceiver.stopped || transceiver.rejected) continue;
-      if (plan.direction === "sendonly") transceiver.setDirection("sendonly");
-      else this.#receive(kind, transceiver);
+      if (!MEDIA_KINDS.includes(kind) || !plan.codecs[kind] || transceiver.stopped || transceiver.rejected) continue;
+      if (plan.direction !== "recvonly") transceiver.setDirection(plan.direction);
+      if (plan.direction !== "sendonly") this.#receive(kind, transceiver);
     }
     await gatherSerially(async () => pc.setLocalDescription(await pc.createAnswer()));
+    const negotiated = await this.#afterNegotiation(pc);
+    return { answer: finishAnswer(pc.localDescription!.sdp), negotiated };
+  }
+
+  /** Offers every forwarded codec (Kurento's generateOffer); processAnswer completes it. */
+  async generateOffer(direction: NegotiationPlan["direction"], audio: boolean, video: boolean): Promise<string> {
+    const pc = this.#createPeer(offerConfiguration(this.#settings));
+    for (const kind of MEDIA_KINDS) {
+      if ((kind === "audio" && !audio) || (kind === "video" && !video)) continue;
+      const transceiver = pc.addTransceiver(kind, { direction });
+      if (direction !== "sendonly") this.#receive(kind, transceiver);
+    }
+    await gatherSerially(async () => pc.setLocalDescription(await pc.createOffer()));
+    return pc.localDescription!.sdp;
+  }
+
+  async processAnswer(answer: string): Promise<NegotiatedMedia> {
+    const pc = this.#pc;
+    if (!pc || pc.signalingState !== "have-local-offer") throw new WorkerError("INVALID_STATE", "processAnswer needs a generated offer first");
+    try {
+      await pc.setRemoteDescription({ type: "answer", sdp: answer });
+    } catch (error) {
+      throw new WorkerError("SDP_PARSE_ERROR", `answer refused: ${(error as Error).message}`);
+    }
+    return this.#afterNegotiation(pc);
+  }
+
+  #createPeer(config: ReturnType<typeof peerConfiguration>): RTCPeerConnection {
+    if (this.#pc) throw new WorkerError("INVALID_STATE", "this WebRtcEndpoint has already negotiated");
+    const pc = new RTCPeerConnection(config);
+    this.#pc = pc;
+    pc.connectionStateChange.subscribe((state) => this.#onConnectionState(state));
+    pc.iceConnectionStateChange.subscribe((state) => {
+      this.#iceState = state;
+      if (!this.released) this.#events.iceState(state);
+    });
+    return pc;
+  }
+
+  async #afterNegotiation(pc: RTCPeerConnection): Promise<NegotiatedMedia> {
     this.#remoteDescriptionSet = true;
-    for (const transceiver of pc.getTransceivers()) this.#attach(transceiver, plan);
+    const negotiated = negotiatedMedia(pc);
+    for (const transceiver of pc.getTransceivers()) this.#attach(transceiver, negotiated);
     await this.#applyCandidates(this.#pendingCandidates.splice(0));
     this.#connectTimer = setTimeout(() => this.#fail(`not connected within ${this.#settings.connectTimeoutMs} ms`), this.#settings.connectTimeoutMs);
-    return finishAnswer(pc.localDescription!.sdp);
+    if (this.#gatherRequested) this.gatherCandidates();
+    return negotiated;
   }
 
   async addIceCandidates(candidates: IceCandidateInit[]): Promise<void> {
@@ -112,6 +152,26 @@ export class WebRtcEndpoint extends MediaElement {
     }
   }
 
+  /**
+   * Reports every local candidate as an event, then the end of gathering (Kurento's
+   * gatherCandidates). werift gathers while creating the local description, so this replays
+   * what it found; asked before any negotiation, it happens right after it.
+   */
+  gatherCandidates(): void {
+    const description = this.#pc?.localDescription;
+    if (!description) {
+      this.#gatherRequested = true;
+      return;
+    }
+    this.#gatherRequested = false;
+    for (const candidate of localCandidates(description.sdp)) this.#events.candidate(candidate);
+    this.#events.gatheringDone();
+  }
+
+  setMaxIncomingBitrate(bitrate: number): void {
+    this.#remb.setBitrate(bitrate);
+  }
+
   #receive(kind: MediaKind, transceiver: RTCRtpTransceiver): void {
     this.#receivers.set(kind, transceiver);
     const output = this.outputs[kind];
@@ -122,16 +182,16 @@ export class WebRtcEndpoint extends MediaElement {
     });
   }
 
-  #attach(transceiver: RTCRtpTransceiver, plan: NegotiationPlan): void {
+  #attach(transceiver: RTCRtpTransceiver, negotiated: NegotiatedMedia): void {
     const kind = transceiver.kind as MediaKind;
-    const codec = transceiver.codecs[0];
-    if ((kind !== "audio" && kind !== "video") || !plan.codecs[kind] || !codec || transceiver.stopped) return;
-    if (plan.direction === "sendonly") {
-      this.inputs[kind].attachSender(transceiver.sender, codec.mimeType, codec.clockRate);
+    const codec = negotiated.codecs[kind];
+    const direction = negotiated.directions[kind];
+    if (!codec || !direction || direction === "inactive") return;
+    if (direction === "sendonly" || direction === "sendrecv") {
+      this.inputs[kind].attachTarget(new SenderTarget(transceiver.sender, codec.mimeType, codec.clockRate));
       transceiver.sender.dtlsTransport.onRtcp.subscribe((packet) => this.#onViewerRtcp(kind, packet));
-    } else {
-      this.outputs[kind].setCodec(codec.mimeType, codec.clockRate);
     }
+    if (direction === "recvonly" || direction === "sendrecv") this.outputs[kind].setCodec(codec.mimeType, codec.clockRate);
   }
 
   /** PLI and FIR from the remote viewer become a keyframe request to our source (FIR → PLI). */
@@ -148,7 +208,7 @@ export class WebRtcEndpoint extends MediaElement {
       this.#setState("connected");
       this.inputs.audio.setReady(true);
       this.inputs.video.setReady(true);
-      this.#startRemb();
+      if (this.#receivers.has("video")) this.#remb.start();
     } else if (state === "failed") {
       this.#fail("ICE or DTLS failed (consent expired or the peer vanished)");
     } else if (state === "closed") {
@@ -169,17 +229,10 @@ export class WebRtcEndpoint extends MediaElement {
     this.#events.state(state, reason);
   }
 
-  #startRemb(): void {
-    const video = this.#receivers.get("video");
-    if (!video || this.#rembTimer) return;
-    const { brExp, brMantissa } = rembFields(this.#settings.maxIncomingBitrate);
-    this.#rembTimer = setInterval(() => {
-      const ssrc = this.#remoteSsrc.video;
-      if (ssrc === undefined) return;
-      const feedback = new ReceiverEstimatedMaxBitrate({ senderSsrc: video.receiver.rtcpSsrc, mediaSsrc: 0, brExp, brMantissa, ssrcNum: 1, ssrcFeedbacks: [ssrc] });
-      video.receiver.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback })]).catch(() => {});
-    }, REMB_INTERVAL_MS);
-    this.#rembTimer.unref();
+  #rembTarget(): { transceiver: RTCRtpTransceiver; ssrc: number } | undefined {
+    const transceiver = this.#receivers.get("video");
+    const ssrc = this.#remoteSsrc.video;
+    return transceiver && ssrc !== undefined ? { transceiver, ssrc } : undefined;
   }
 
   protected override requestUpstreamKeyframe(kind: MediaKind): void {
@@ -193,19 +246,13 @@ export class WebRtcEndpoint extends MediaElement {
     this.#events.videoProfile(profileLevelId);
   }
 
-  stats(): EndpointStats {
-    return {
-      elementId: this.elementId,
-      connectionState: this.#state,
-      packetsReceived: { audio: this.outputs.audio.packets, video: this.outputs.video.packets },
-      packetsSent: { audio: this.inputs.audio.packets, video: this.inputs.video.packets },
-      keyframeRequestsSent: this.outputs.video.keyframeRequests,
-    };
+  override stats(): ElementStats {
+    return { ...super.stats(), connectionState: this.#state, iceState: this.#iceState };
   }
 
   protected override async dispose(): Promise<void> {
     clearTimeout(this.#connectTimer);
-    clearInterval(this.#rembTimer);
+    this.#remb.stop();
     this.#state = "closed";
     const pc = this.#pc;
     this.#pc = undefined;

@@ -1,8 +1,9 @@
 /**
  * The sink side of one media kind of an element: where a connected MediaOutput's packets go
- * (for a WebRtcEndpoint, out to its remote peer through a werift RTCRtpSender). A sink has at
- * most one source, as a Kurento sink pad does; setting another one switches sources with
- * sequence-number and timestamp continuity, so the remote decoder never sees a jump.
+ * (an RtpTarget: for a WebRtcEndpoint, out to its remote peer through a werift RTCRtpSender;
+ * for a PassThrough or hub port, on to the element's own output). A sink has at most one
+ * source, as a Kurento sink pad does; setting another one switches sources with sequence-number
+ * and timestamp continuity, so the remote decoder never sees a jump.
  *
  * Video starts only on a keyframe: when the sink becomes active it sends the source's GOP
  * cache, with the cached frames' timestamps squeezed one tick apart just before the live edge
@@ -14,21 +15,18 @@
  *
  * Hot path: `write` runs for every forwarded packet — a few field tests, then the sender.
  */
-import type { RTCRtpSender, RtpPacket } from "werift";
+import type { RtpPacket } from "werift";
 import type { MediaKind } from "../protocol.ts";
 import { codecName } from "../codecs.ts";
 import { isKeyframeStart, type VideoCodecName, videoCodecName } from "./keyframe.ts";
 import type { MediaOutput } from "./media-output.ts";
+import type { RtpTarget } from "./rtp-target.ts";
 
 /** GOP pacing: packets per chunk and the pause between chunks (≈ 8 000 pkt/s, ~75 Mbit/s). */
 const BURST_CHUNK = 32;
 const BURST_INTERVAL_MS = 4;
 /** Live packets held behind a GOP burst at most; beyond that the oldest wait is pointless. */
 const MAX_HELD = 2000;
-
-function ignoreSendError(): void {
-  // A packet that cannot be sent (transport closing) is simply lost, as on the wire.
-}
 
 /** Timestamp step used at a source switch: one frame at 30 fps, one 20 ms Opus frame. */
 function continuityStep(kind: MediaKind, clockRate: number): number {
@@ -37,14 +35,15 @@ function continuityStep(kind: MediaKind, clockRate: number): number {
 
 export class MediaInput {
   readonly kind: MediaKind;
+  /** Packets sent on to the target. */
   packets = 0;
+  /** Packets that arrived from the source (Kurento's "media flowing in"). */
+  received = 0;
   /** Why media from the current source is not forwarded, if it is not. */
   blockedReason: string | undefined;
 
   #source: MediaOutput | undefined;
-  #sender: RTCRtpSender | undefined;
-  #mimeType: string | undefined;
-  #clockRate = 90000;
+  #target: RtpTarget | undefined;
   #videoCodec: VideoCodecName | undefined;
   #ready = false;
   #active = false;
@@ -69,12 +68,11 @@ export class MediaInput {
     return this.#active;
   }
 
-  /** The negotiated sender and codec this input writes to (after SDP negotiation). */
-  attachSender(sender: RTCRtpSender, mimeType: string, clockRate: number): void {
-    this.#sender = sender;
-    this.#mimeType = mimeType;
-    this.#clockRate = clockRate;
-    this.#videoCodec = this.kind === "video" ? videoCodecName(mimeType) : undefined;
+  /** Where packets go; for a remote peer, known once SDP negotiation is done. */
+  attachTarget(target: RtpTarget): void {
+    this.#cancelBurst();
+    this.#target = target;
+    this.#active = false;
     this.#update();
   }
 
@@ -102,12 +100,27 @@ export class MediaInput {
     this.#update();
   }
 
+  /**
+   * The source's own upstream changed (a dispatcher or pass-through switched what feeds it):
+   * continue sequence numbers and timestamps, and restart video on a keyframe.
+   */
+  upstreamSwitched(timestampStep: number): void {
+    if (!this.#active) return;
+    this.#cancelBurst();
+    this.#target!.continuity(timestampStep);
+    if (this.kind === "video") {
+      this.#waitingForKeyframe = true;
+      this.#source?.requestKeyframe();
+    }
+  }
+
   /** Asks the current source for a keyframe (a remote PLI or FIR). */
   requestKeyframe(): void {
     this.#source?.requestKeyframe();
   }
 
   write(rtp: RtpPacket): void {
+    this.received++;
     if (!this.#active) return;
     if (this.#waitingForKeyframe) {
       if (!isKeyframeStart(this.#videoCodec!, rtp.payload)) {
@@ -121,34 +134,33 @@ export class MediaInput {
       return;
     }
     this.packets++;
-    this.#sender!.sendRtp(rtp).catch(ignoreSendError);
+    this.#target!.send(rtp);
   }
 
   #update(): void {
     const source = this.#source;
-    const sender = this.#sender;
+    const target = this.#target;
     const wasActive = this.#active;
     this.blockedReason = undefined;
-    if (!source || !sender || !this.#ready || source.mimeType === undefined) {
+    if (!source || !target || !this.#ready || source.mimeType === undefined) {
       this.#active = false;
       this.#cancelBurst();
       return;
     }
-    if (codecName(source.mimeType) !== codecName(this.#mimeType!)) {
-      this.blockedReason = `source sends ${source.mimeType}, sink negotiated ${this.#mimeType}`;
+    if (target.mimeType !== undefined && codecName(source.mimeType) !== codecName(target.mimeType)) {
+      this.blockedReason = `source sends ${source.mimeType}, sink negotiated ${target.mimeType}`;
       this.#active = false;
       this.#cancelBurst();
       return;
     }
     if (wasActive) return;
-    this.#begin(source, sender);
+    this.#begin(source, target);
   }
 
-  #begin(source: MediaOutput, sender: RTCRtpSender): void {
-    if (this.#hasSent) {
-      const step = continuityStep(this.kind, this.#clockRate);
-      sender.replaceRTP({ sequenceNumber: 0, timestamp: 0 }, false, step);
-    }
+  #begin(source: MediaOutput, target: RtpTarget): void {
+    target.adoptCodec(source.mimeType!, source.clockRate);
+    this.#videoCodec = this.kind === "video" ? videoCodecName(source.mimeType!) : undefined;
+    if (this.#hasSent) target.continuity(continuityStep(this.kind, source.clockRate));
     this.#active = true;
     this.#hasSent = true;
     if (this.kind !== "video") return;
@@ -190,12 +202,12 @@ export class MediaInput {
   #pump(): void {
     this.#burstTimer = undefined;
     const burst = this.#burst;
-    const sender = this.#sender;
-    if (!burst || !sender) return;
+    const target = this.#target;
+    if (!burst || !target) return;
     const end = Math.min(burst.length, this.#burstIndex + BURST_CHUNK);
     for (; this.#burstIndex < end; this.#burstIndex++) {
       this.packets++;
-      sender.sendRtp(burst[this.#burstIndex]).catch(ignoreSendError);
+      target.send(burst[this.#burstIndex]);
     }
     if (this.#burstIndex < burst.length) {
       this.#burstTimer = setTimeout(this.#pumpBurst, BURST_INTERVAL_MS);
@@ -206,7 +218,7 @@ export class MediaInput {
     this.#held = [];
     for (const packet of held) {
       this.packets++;
-      sender.sendRtp(packet).catch(ignoreSendError);
+      target.send(packet);
     }
   }
 

@@ -67,6 +67,17 @@ export class MediaOutput {
     for (const sink of [...this.#sinks]) sink.refresh();
   }
 
+  /**
+   * What feeds this output switched to another source (pass-through elements, hub ports): the
+   * cached GOP belongs to the old one, and every sink must carry on sequence numbers and
+   * timestamps and wait for the new source's keyframe.
+   */
+  sourceSwitched(timestampStep: number): void {
+    this.#gop = [];
+    this.#gopTimestamp = undefined;
+    for (const sink of [...this.#sinks]) sink.upstreamSwitched(timestampStep);
+  }
+
   addSink(sink: MediaInput): void {
     if (!this.#sinks.includes(sink)) this.#sinks.push(sink);
   }

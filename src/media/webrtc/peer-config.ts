@@ -7,6 +7,7 @@
  * server is contacted unless configured (see no-default-stun.ts).
  */
 import { RTCRtpCodecParameters, useSdesMid, type PeerConfig } from "werift";
+import { OFFERED_CODECS } from "../codecs.ts";
 import { ACCEPTED_FEEDBACK } from "../codecs.ts";
 import type { CodecChoice, MediaKind, NegotiationPlan, WorkerSettings } from "../protocol.ts";
 import "./no-default-stun.ts";
@@ -33,10 +34,21 @@ export function announcedAddresses(settings: WorkerSettings): string[] {
 }
 
 export function peerConfiguration(settings: WorkerSettings, plan: NegotiationPlan): Partial<PeerConfig> {
-  const codecs: PeerConfig["codecs"] = {
+  return transportConfiguration(settings, {
     audio: plan.codecs.audio ? [codecParameters("audio", plan.codecs.audio)] : [],
     video: plan.codecs.video ? [codecParameters("video", plan.codecs.video)] : [],
-  };
+  });
+}
+
+/** When we offer (generateOffer): every codec we forward, the remote's answer picks. */
+export function offerConfiguration(settings: WorkerSettings): Partial<PeerConfig> {
+  return transportConfiguration(settings, {
+    audio: OFFERED_CODECS.audio.map((codec) => codecParameters("audio", codec)),
+    video: OFFERED_CODECS.video.map((codec) => codecParameters("video", codec)),
+  });
+}
+
+function transportConfiguration(settings: WorkerSettings, codecs: PeerConfig["codecs"]): Partial<PeerConfig> {
   return {
     codecs,
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },

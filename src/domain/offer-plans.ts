@@ -1,9 +1,11 @@
 /**
- * What a stream accepts from a WHIP publisher or a WHEP viewer, decided from the offer alone
- * before anything is created: at most one audio and one video track, the right direction, and
- * a codec we can forward (publisher) or the stream's own codec (viewer). Each refusal is a
- * PipewrightError a user can act on: 400 for SDP that is not SDP, 422 for media we cannot take
- * (RFC 9725 §4.2: refuse the whole offer, never answer part of it).
+ * What an endpoint accepts from an offer, decided from the offer alone before anything is
+ * created: at most one audio and one video track, the right direction, and a codec we can
+ * forward — for a WHIP publisher its first forwardable codec, for a WHEP viewer the stream's
+ * own codec, for a Kurento WebRtcEndpoint the codec of whatever is connected into it when the
+ * offer has it (we forward, never transcode). Each refusal is a PipewrightError a user can act
+ * on: 400 for SDP that is not SDP, 422 for media we cannot take (RFC 9725 §4.2: refuse the
+ * whole offer, never answer part of it).
  */
 import { chooseViewerCodec, choosePublisherCodec, describeCodec, FORWARDED_CODECS } from "../media/codecs.ts";
 import type { CodecChoice, MediaKind, NegotiationPlan } from "../media/protocol.ts";
@@ -49,6 +51,26 @@ export function planPublisher(offer: string): NegotiationPlan {
         "UNSUPPORTED_MEDIA",
         `no common ${kind} codec: the offer has ${offered(media)}; Pipewright forwards ${FORWARDED_CODECS[kind].join(", ")}`,
       );
+    }
+    plan.codecs[kind] = codec;
+  }
+  return plan;
+}
+
+/**
+ * The plan for a Kurento WebRtcEndpoint's offer: `direction` from its constructor (recvonly /
+ * sendonly / both), per kind the codec of its connected source when offered, else the offer's
+ * first forwardable codec.
+ */
+export function planEndpoint(offer: string, direction: NegotiationPlan["direction"], sources: Partial<Record<MediaKind, { codec: CodecChoice; profile?: string }>>): NegotiationPlan {
+  const tracks = activeTracks(parse(offer), "a WebRtcEndpoint");
+  const plan: NegotiationPlan = { direction, codecs: {} };
+  for (const media of tracks) {
+    const kind = media.kind as MediaKind;
+    const source = sources[kind];
+    const codec = (source && chooseViewerCodec(media, source.codec, source.profile)) ?? choosePublisherCodec(media);
+    if (!codec) {
+      throw new PipewrightError("UNSUPPORTED_MEDIA", `no common ${kind} codec: the offer has ${offered(media)}; Pipewright forwards ${FORWARDED_CODECS[kind].join(", ")}`);
     }
     plan.codecs[kind] = codec;
   }

@@ -1,0 +1,85 @@
+/**
+ * What media workers report, turned into domain state and events: connection and ICE state,
+ * local ICE candidates (Kurento's IceCandidateFound / IceGatheringDone), media flow per
+ * direction and type (MediaFlowIn/OutStateChanged), and facts read from the media such as a
+ * publisher's real H.264 profile. WHIP/WHEP sessions follow their endpoint's connection state.
+ */
+import type { Logger } from "pino";
+import type { EventName, Events } from "../media/protocol.ts";
+import type { PipelineStore } from "../store/pipelines.ts";
+import type { DomainEventBus, MediaTypeName } from "./events.ts";
+import type { StreamService } from "./streams.ts";
+
+export class MediaEventRouter {
+  readonly #store: PipelineStore;
+  readonly #streams: StreamService;
+  readonly #events: DomainEventBus;
+  readonly #log: Logger;
+  /** Kurento's ConnectionState per endpoint (DISCONNECTED until its first connection). */
+  readonly #connected = new Set<string>();
+
+  constructor(deps: { store: PipelineStore; streams: StreamService; events: DomainEventBus; log: Logger }) {
+    this.#store = deps.store;
+    this.#streams = deps.streams;
+    this.#events = deps.events;
+    this.#log = deps.log;
+  }
+
+  /** Entry point for the supervisor's `event` stream. */
+  handle(name: EventName, data: Events[EventName]): void {
+    this.#dispatch(name, data).catch((error) => this.#log.error({ err: error, event: name }, "media event handling failed"));
+  }
+
+  async #dispatch(name: EventName, data: Events[EventName]): Promise<void> {
+    const element = this.#store.getElement((data as { elementId: string }).elementId);
+    if (!element) return;
+    const scope = { pipelineId: element.pipelineId, objectId: element.id };
+    switch (name) {
+      case "webrtc.state": {
+        const { state, reason } = data as Events["webrtc.state"];
+        this.#connectionState(element.id, scope, state === "connected");
+        if (state === "failed") this.#events.publish("element.error", scope, { errorType: "CONNECTION_FAILED", description: reason ?? "connection failed" });
+        await this.#streams.onEndpointState(element.id, state, reason);
+        return;
+      }
+      case "webrtc.iceState":
+        this.#events.publish("element.iceStateChanged", scope, { state: (data as Events["webrtc.iceState"]).state });
+        return;
+      case "webrtc.candidate": {
+        const { candidate, sdpMid, sdpMLineIndex } = data as Events["webrtc.candidate"];
+        this.#events.publish("element.iceCandidateFound", scope, { candidate, sdpMid, sdpMLineIndex });
+        return;
+      }
+      case "webrtc.gatheringDone":
+        this.#events.publish("element.iceGatheringDone", scope, {});
+        return;
+      case "media.info": {
+        const { profileLevelId } = data as Events["media.info"];
+        if (profileLevelId) this.#store.updateElementProperties(element.id, { videoProfile: profileLevelId });
+        return;
+      }
+      case "media.flow": {
+        const { direction, kind, flowing } = data as Events["media.flow"];
+        const mediaType = kind.toUpperCase() as MediaTypeName;
+        const state = flowing ? "FLOWING" : "NOT_FLOWING";
+        this.#store.updateMediaFlow(element.id, direction, mediaType, state);
+        this.#events.publish(direction === "in" ? "element.mediaFlowIn" : "element.mediaFlowOut", scope, { mediaType, state });
+        return;
+      }
+    }
+  }
+
+  #connectionState(elementId: string, scope: { pipelineId: string; objectId: string }, connected: boolean): void {
+    if (connected === this.#connected.has(elementId)) return;
+    if (connected) this.#connected.add(elementId);
+    else this.#connected.delete(elementId);
+    const [oldState, newState] = connected ? ["DISCONNECTED", "CONNECTED"] : ["CONNECTED", "DISCONNECTED"];
+    this.#store.updateElementProperties(elementId, { connectionState: newState, mediaState: newState });
+    this.#events.publish("element.connectionStateChanged", scope, { oldState, newState });
+  }
+
+  /** Whether Kurento would call the endpoint CONNECTED. */
+  isConnected(elementId: string): boolean {
+    return this.#connected.has(elementId);
+  }
+}

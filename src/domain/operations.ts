@@ -1,0 +1,170 @@
+/**
+ * Kurento's `invoke`: any method or property accessor of any object, by name, with named
+ * parameters checked against the kmd definitions. Property getters and setters are derived from
+ * the kmd properties (`getMaxVideoSendBandwidth`, `setName`…) and stored on the object; the
+ * methods Pipewright implements are dispatched to the services; a method it does not implement
+ * is a 501 naming it. The REST routes and the Kurento protocol both invoke through here, so an
+ * operation behaves the same whichever face calls it.
+ */
+import type { ElementRow, MediaTypeName, PipelineRow } from "../store/pipelines.ts";
+import type { KmdMethod, KmdProperty, RemoteClass } from "./catalogue/kmd.ts";
+import { MEDIA_PENDING } from "./catalogue/support.ts";
+import { checkValue } from "./catalogue/values.ts";
+import { PipewrightError } from "./errors.ts";
+import { elementMethods, type MethodTable } from "./element-methods.ts";
+import type { PipelineService } from "./pipelines.ts";
+import type { WebRtcService } from "./webrtc.ts";
+
+/** Values a property reads as before anything set it (KMS defaults where Kurento documents one). */
+const PROPERTY_DEFAULTS: Record<string, unknown> = {
+  sendTagsInEvents: false,
+  maxVideoSendBandwidth: 500,
+  minVideoSendBandwidth: 100,
+  maxVideoRecvBandwidth: 0,
+  maxAudioRecvBandwidth: 0,
+  minVideoRecvBandwidth: 100,
+  mtu: 1200,
+  mediaState: "DISCONNECTED",
+  connectionState: "DISCONNECTED",
+  state: "STOP",
+};
+
+export type MediaObjectRow = { kind: "pipeline"; row: PipelineRow } | { kind: "element"; row: ElementRow };
+
+function accessorName(prefix: "get" | "set", property: string): string {
+  return `${prefix}${property.charAt(0).toUpperCase()}${property.slice(1)}`;
+}
+
+export class OperationService {
+  readonly #pipelines: PipelineService;
+  readonly #methods: MethodTable;
+
+  constructor(pipelines: PipelineService, webrtc: WebRtcService) {
+    this.#pipelines = pipelines;
+    this.#methods = elementMethods(pipelines, webrtc);
+  }
+
+  /** A stored pipeline or element by id. */
+  object(id: string): MediaObjectRow {
+    const pipeline = this.#pipelines.resolveType(id) === "MediaPipeline" ? this.#pipelines.getPipeline(id) : undefined;
+    if (pipeline) return { kind: "pipeline", row: pipeline };
+    return { kind: "element", row: this.#pipelines.getElement(id) };
+  }
+
+  classOf(object: MediaObjectRow): RemoteClass {
+    return this.#pipelines.catalogue.get(object.kind === "pipeline" ? "MediaPipeline" : object.row.type)!;
+  }
+
+  async invoke(objectId: string, operation: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const object = this.object(objectId);
+    const cls = this.classOf(object);
+    const accessor = this.#accessor(cls, operation);
+    if (accessor) return accessor.kind === "get" ? this.#get(object, accessor.property) : this.#set(object, cls, accessor.property, params);
+    const method = cls.methods.get(operation);
+    if (!method) {
+      throw new PipewrightError("UNKNOWN_OPERATION", `Method '${operation}' with ${Object.keys(params).length} parameters not found on ${cls.name}`);
+    }
+    const args = this.#checkParams(cls, method, params);
+    const implementation = this.#methods[operation];
+    if (!implementation || (object.kind === "element" && MEDIA_PENDING.has(object.row.type))) {
+      const why = object.kind === "element" && MEDIA_PENDING.has(object.row.type) ? "; recording and playback media work is not built yet" : "";
+      throw new PipewrightError("NOT_IMPLEMENTED", `${cls.name}.${operation} is not implemented by Pipewright${why}`, { operation });
+    }
+    return implementation(object, args);
+  }
+
+  #accessor(cls: RemoteClass, operation: string): { kind: "get" | "set"; property: string } | undefined {
+    for (const property of cls.properties.values()) {
+      if (operation === accessorName("get", property.name)) return { kind: "get", property: property.name };
+      if (operation === accessorName("set", property.name) && !property.readOnly && !property.final) return { kind: "set", property: property.name };
+    }
+    return undefined;
+  }
+
+  #checkParams(cls: RemoteClass, method: KmdMethod, params: Record<string, unknown>): Record<string, unknown> {
+    const known = new Set(method.params.map((param) => param.name));
+    const unknown = Object.keys(params).filter((name) => !known.has(name));
+    if (unknown.length > 0) throw new PipewrightError("INVALID_REQUEST", `${cls.name}.${method.name} has no parameter ${unknown.join(", ")}`);
+    const args: Record<string, unknown> = {};
+    for (const param of method.params) {
+      if (params[param.name] === undefined) {
+        if (!param.optional) throw new PipewrightError("INVALID_REQUEST", `'${param.name}' parameter is required`);
+        continue;
+      }
+      args[param.name] = checkValue(this.#pipelines.catalogue, param.type, params[param.name], param.name, this.#pipelines.resolveType);
+    }
+    return args;
+  }
+
+  /** The value of a property: identity ones computed, the rest as stored or defaulted. */
+  property(object: MediaObjectRow, name: string): unknown {
+    return this.#get(object, name);
+  }
+
+  #get(object: MediaObjectRow, name: string): unknown {
+    const row = object.row;
+    switch (name) {
+      case "id":
+        return row.id;
+      case "mediaPipeline":
+        return object.kind === "pipeline" ? row.id : (row as ElementRow).pipelineId;
+      case "parent":
+        return object.kind === "pipeline" ? null : (row as ElementRow).pipelineId;
+      case "children":
+        return object.kind === "pipeline" ? this.#pipelines.listElements(row.id).map((element) => element.id) : [];
+      case "creationTime":
+        return Math.floor(row.createdAt / 1000);
+      case "name":
+        return (object.kind === "pipeline" ? (row as PipelineRow).name : (row as ElementRow).properties.name) ?? row.id;
+    }
+    const stored = object.kind === "element" ? (row as ElementRow).properties[name] : undefined;
+    return stored ?? PROPERTY_DEFAULTS[name] ?? null;
+  }
+
+  async #set(object: MediaObjectRow, cls: RemoteClass, name: string, params: Record<string, unknown>): Promise<null> {
+    const property = cls.properties.get(name)!;
+    const keys = Object.keys(params);
+    if (keys.length !== 1 || keys[0] !== name) throw new PipewrightError("INVALID_REQUEST", `${accessorName("set", name)} takes one parameter, '${name}'`);
+    const value = checkValue(this.#pipelines.catalogue, property.type, params[name], name, this.#pipelines.resolveType);
+    if (object.kind === "pipeline") {
+      if (name !== "name" && name !== "sendTagsInEvents" && name !== "latencyStats") throw new PipewrightError("INVALID_REQUEST", `cannot set ${name} on a MediaPipeline`);
+      if (name === "name") this.#pipelines.renamePipeline(object.row.id, value as string);
+      return null;
+    }
+    this.#pipelines.updateProperties(object.row.id, { [name]: value });
+    if (name === "maxVideoRecvBandwidth" && object.row.type === "WebRtcEndpoint") {
+      const kbps = value as number;
+      await this.#pipelines.media.request(object.row.pipelineId, "webrtc.configure", { elementId: object.row.id, maxIncomingBitrate: kbps > 0 ? kbps * 1000 : 100_000_000 });
+    }
+    return null;
+  }
+
+  /**
+   * Throws unless every entry is a settable property of the class with a value of its kmd type;
+   * checked before anything is changed, so a refused request changes nothing.
+   */
+  checkProperties(type: string, properties: Record<string, unknown>): void {
+    const cls = this.#pipelines.catalogue.get(type);
+    if (!cls) throw new PipewrightError("UNKNOWN_TYPE", `Factory '${type}' not found: there is no such Kurento type`);
+    for (const [name, value] of Object.entries(properties)) {
+      checkValue(this.#pipelines.catalogue, this.#settable(cls, name).type, value, name, this.#pipelines.resolveType);
+    }
+  }
+
+  #settable(cls: RemoteClass, name: string): KmdProperty {
+    const property = cls.properties.get(name);
+    if (!property) throw new PipewrightError("INVALID_REQUEST", `${cls.name} has no property ${name}`);
+    if (property.readOnly || property.final) throw new PipewrightError("INVALID_REQUEST", `${cls.name}.${name} is read-only`);
+    return property;
+  }
+
+  /** Sets a property as `set<Name>` would. */
+  async setProperty(objectId: string, name: string, value: unknown): Promise<void> {
+    this.#settable(this.classOf(this.object(objectId)), name);
+    await this.invoke(objectId, accessorName("set", name), { [name]: value });
+  }
+
+  isMediaFlowing(element: ElementRow, direction: "in" | "out", mediaType: MediaTypeName): boolean {
+    return element.mediaFlow[direction][mediaType] === "FLOWING";
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The REST control plane driven only over HTTP, with werift peers negotiating through it:
+ * two WebRtcEndpoints connected A→B carry A's media to B's peer and stop on disconnect; a
+ * DispatcherOneToMany switches every port to a new source; a WHIP stream shows up as a pipeline
+ * and a REST-created endpoint can watch it; deleting a pipeline frees every media object in the
+ * worker (counted by the worker itself).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Rest } from "../helpers/rest.ts";
+import { post, settledLeftovers, startTestServer, type TestServer } from "../helpers/server.ts";
+import { createPublisher, createViewer, type Publisher, sendSyntheticMedia, type Viewer, waitFor } from "../helpers/werift-peer.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const NOTHING_LIVE = { pipelines: 0, elements: 0, sessions: 0, workerElements: 0, udpSockets: 0 };
+
+describe("REST pipelines, elements and connections", () => {
+  let server: TestServer;
+  let api: Rest;
+  const peers: Array<{ pc: { close(): Promise<void> } }> = [];
+  const senders: AbortController[] = [];
+
+  before(async () => {
+    server = await startTestServer();
+    api = new Rest(server.url);
+  });
+  after(async () => {
+    for (const sender of senders) sender.abort();
+    await Promise.all(peers.map((peer) => peer.pc.close()));
+    await server.close();
+  });
+
+  /** A WebRtcEndpoint negotiated over REST with a werift publisher that starts sending. */
+  async function publishingEndpoint(pipelineId: string, fill: number): Promise<{ id: string; publisher: Publisher }> {
+    const endpoint = await api.expect(201, "POST", `/v1/pipelines/${pipelineId}/elements`, { type: "WebRtcEndpoint" });
+    const publisher = await createPublisher();
+    peers.push(publisher);
+    const { answer } = await api.expect(200, "POST", `/v1/pipelines/${pipelineId}/elements/${endpoint.id}/process-offer`, { offer: publisher.offer });
+    await publisher.pc.setRemoteDescription({ type: "answer", sdp: answer });
+    await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "publisher connected");
+    const sending = new AbortController();
+    senders.push(sending);
+    void sendSyntheticMedia(publisher, 120, 15, sending.signal, fill);
+    return { id: endpoint.id, publisher };
+  }
+
+  /** A WebRtcEndpoint negotiated over REST with a werift viewer. */
+  async function viewingEndpoint(pipelineId: string, existing?: string): Promise<{ id: string; viewer: Viewer }> {
+    const id = existing ?? (await api.expect(201, "POST", `/v1/pipelines/${pipelineId}/elements`, { type: "WebRtcEndpoint" })).id;
+    const viewer = await createViewer();
+    peers.push(viewer);
+    const { answer } = await api.expect(200, "POST", `/v1/pipelines/${pipelineId}/elements/${id}/process-offer`, { offer: viewer.offer });
+    await viewer.pc.setRemoteDescription({ type: "answer", sdp: answer });
+    await waitFor(() => viewer.pc.connectionState === "connected", 10_000, "viewer connected");
+    return { id, viewer };
+  }
+
+  const fillOf = (viewer: Viewer) => viewer.received.video.at(-1)?.payload[5];
+
+  it("carries A's media to B's peer when A is connected to B, and stops on disconnect", async () => {
+    const created = await api.call<{ id: string; kurentoId: string }>("POST", "/v1/pipelines", { name: "call", tags: [{ key: "room", value: "blue" }] });
+    assert.equal(created.status, 201);
+    const pipeline = created.body;
+    assert.equal(created.headers.get("location"), `${server.url}/v1/pipelines/${pipeline.id}`);
+    assert.equal(pipeline.kurentoId, `${pipeline.id}_kurento.MediaPipeline`);
+
+    const a = await publishingEndpoint(pipeline.id, 0xa1);
+    const b = await viewingEndpoint(pipeline.id);
+    await sleep(500);
+    assert.equal(b.viewer.received.video.length, 0, "nothing flows before connect");
+
+    const connection = await api.expect(201, "POST", `/v1/pipelines/${pipeline.id}/connections`, { source: a.id, sink: b.id });
+    await waitFor(() => b.viewer.received.video.length > 30 && b.viewer.received.audio.length > 20, 8000, "A's media at B");
+    assert.equal(fillOf(b.viewer), 0xa1);
+    assert.deepEqual((await api.expect(200, "GET", `/v1/pipelines/${pipeline.id}/elements/${b.id}/source-connections`)).items.map((item: { source: string }) => item.source), [a.id]);
+
+    await sleep(1500);
+    const elementA = await api.expect(200, "GET", `/v1/pipelines/${pipeline.id}/elements/${a.id}`);
+    assert.deepEqual(elementA.mediaFlow.out, { AUDIO: "FLOWING", VIDEO: "FLOWING" }, "A's peer media flows out of A into the pipeline");
+    assert.deepEqual(elementA.negotiated, { codecs: { audio: "audio/opus", video: "video/VP8" }, connectionState: "CONNECTED" });
+    const elementB = await api.expect(200, "GET", `/v1/pipelines/${pipeline.id}/elements/${b.id}`);
+    assert.equal(elementB.mediaFlow.in.VIDEO, "FLOWING", "media flows into B from A");
+
+    const graph = await api.expect(200, "GET", `/v1/pipelines/${pipeline.id}/graph`);
+    assert.deepEqual(graph.edges, [{ id: String(connection.id), source: a.id, sink: b.id, mediaType: null }]);
+    const svg = await api.call<string>("GET", `/v1/pipelines/${pipeline.id}/graph?format=svg`);
+    assert.equal(svg.headers.get("content-type"), "image/svg+xml; charset=utf-8");
+    assert.match(svg.body, /^<\?xml[^]*<svg[^]*WebRtcEndpoint[^]*<\/svg>\s*$/);
+
+    await api.expect(204, "DELETE", `/v1/pipelines/${pipeline.id}/connections/${connection.id}`);
+    await sleep(300);
+    const stopped = b.viewer.received.video.length;
+    await sleep(1000);
+    assert.equal(b.viewer.received.video.length, stopped, "no media after disconnect");
+
+    const listed = await api.expect(200, "GET", "/v1/pipelines?tag=room:blue");
+    assert.deepEqual(listed.items.map((item: { id: string }) => item.id), [pipeline.id]);
+    await api.expect(204, "DELETE", `/v1/pipelines/${pipeline.id}`);
+    await api.expect(404, "GET", `/v1/pipelines/${pipeline.id}`);
+  });
+
+  it("switches every port of a DispatcherOneToMany to the new source", async () => {
+    const pipeline = await api.expect(201, "POST", "/v1/pipelines", { name: "dispatch" });
+    const hub = await api.expect(201, "POST", `/v1/pipelines/${pipeline.id}/elements`, { type: "DispatcherOneToMany" });
+    const port = async () => (await api.expect(201, "POST", `/v1/pipelines/${pipeline.id}/elements`, { type: "HubPort", params: { hub: hub.id } })).id as string;
+    const [in1, in2, out1, out2] = [await port(), await port(), await port(), await port()];
+    const s1 = await publishingEndpoint(pipeline.id, 0x11);
+    const s2 = await publishingEndpoint(pipeline.id, 0x22);
+    const v1 = await viewingEndpoint(pipeline.id);
+    const v2 = await viewingEndpoint(pipeline.id);
+    for (const [source, sink] of [[s1.id, in1], [s2.id, in2], [out1, v1.id], [out2, v2.id]]) {
+      await api.expect(201, "POST", `/v1/pipelines/${pipeline.id}/connections`, { source, sink });
+    }
+    const setSource = (source: string) => api.expect(200, "POST", `/v1/pipelines/${pipeline.id}/elements/${hub.id}/invoke/setSource`, { params: { source } });
+
+    await setSource(in1);
+    await waitFor(() => fillOf(v1.viewer) === 0x11 && fillOf(v2.viewer) === 0x11, 8000, "both viewers get source 1");
+    const before = v1.viewer.received.video.length;
+    await setSource(in2);
+    await waitFor(() => fillOf(v1.viewer) === 0x22 && fillOf(v2.viewer) === 0x22, 8000, "both viewers switch to source 2");
+    const switched = v1.viewer.received.video.slice(before);
+    const firstOfNew = switched.findIndex((packet) => packet.payload[5] === 0x22);
+    assert.equal(switched[firstOfNew].payload[1] & 0x01, 0, "the new source starts on a keyframe");
+    for (let index = 1; index < v1.viewer.received.video.length; index++) {
+      const [previous, current] = [v1.viewer.received.video[index - 1], v1.viewer.received.video[index]];
+      assert.equal(current.header.sequenceNumber, (previous.header.sequenceNumber + 1) & 0xffff, "continuous sequence numbers across the switch");
+    }
+
+    await api.expect(200, "POST", `/v1/pipelines/${pipeline.id}/elements/${hub.id}/invoke/removeSource`, {});
+    await sleep(300);
+    const idle = v1.viewer.received.video.length;
+    await sleep(800);
+    assert.equal(v1.viewer.received.video.length, idle, "removeSource stops the ports");
+
+    const live = await server.media.health();
+    assert.equal(live[0].endpoints, 9, "hub, 4 ports and 4 endpoints in the worker");
+    await api.expect(204, "DELETE", `/v1/pipelines/${pipeline.id}`);
+    assert.deepEqual(await settledLeftovers(server, NOTHING_LIVE), NOTHING_LIVE, "every media object and socket freed, counted by the worker");
+  });
+
+  it("lists a WHIP stream as a pipeline, and a REST endpoint can watch it", async () => {
+    const publisher = await createPublisher();
+    peers.push(publisher);
+    const whip = await post(`${server.url}/whip/studio`, publisher.offer);
+    assert.equal(whip.status, 201);
+    await publisher.pc.setRemoteDescription({ type: "answer", sdp: whip.body });
+    await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "WHIP publisher connected");
+    const sending = new AbortController();
+    senders.push(sending);
+    void sendSyntheticMedia(publisher, 60, 15, sending.signal, 0x5a);
+
+    const { items } = await api.expect(200, "GET", "/v1/pipelines?name=studio");
+    assert.equal(items.length, 1);
+    assert.equal(items[0].origin, "stream");
+    const [publisherElement] = (await api.expect(200, "GET", `/v1/pipelines/${items[0].id}/elements`)).items;
+    const watcher = await api.expect(201, "POST", `/v1/pipelines/${items[0].id}/elements`, { type: "WebRtcEndpoint" });
+    await api.expect(201, "POST", `/v1/pipelines/${items[0].id}/connections`, { source: publisherElement.id, sink: watcher.id });
+    const { viewer } = await viewingEndpoint(items[0].id, watcher.id);
+    await waitFor(() => fillOf(viewer) === 0x5a, 8000, "the WHIP stream at the REST endpoint");
+    sending.abort();
+    assert.equal((await fetch(whip.headers.get("location")!, { method: "DELETE" })).status, 200);
+  });
+});
