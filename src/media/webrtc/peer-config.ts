@@ -11,6 +11,7 @@ import { OFFERED_CODECS } from "../codecs.ts";
 import { ACCEPTED_FEEDBACK } from "../codecs.ts";
 import type { CodecChoice, MediaKind, NegotiationPlan, WorkerSettings } from "../protocol.ts";
 import "./no-default-stun.ts";
+import "./ntp-time.ts";
 import "./srtp-key-objects.ts";
 
 function codecParameters(kind: MediaKind, codec: CodecChoice): RTCRtpCodecParameters {
