@@ -61,6 +61,13 @@ export function workerSettings(config: Config): WorkerSettings {
     connectTimeoutMs: webrtc.connectTimeoutMs,
     gopCacheMaxPackets: webrtc.gopCacheMaxPackets,
     pliMinIntervalMs: webrtc.pliMinIntervalMs,
+    recording: {
+      jitterBufferMs: config.recording.jitterBufferMs,
+      syncWaitMs: config.recording.syncWaitMs,
+      syncIntervalMs: config.recording.syncIntervalMs,
+      mp4KeyframeIntervalMs: config.recording.mp4KeyframeIntervalMs,
+    },
+    player: { allowPrivateAddresses: config.player.allowPrivateAddresses, httpTimeoutMs: config.player.httpTimeoutMs },
   };
 }
 
