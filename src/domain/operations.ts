@@ -8,10 +8,9 @@
  */
 import type { ElementRow, MediaTypeName, PipelineRow } from "../store/pipelines.ts";
 import type { KmdMethod, KmdProperty, RemoteClass } from "./catalogue/kmd.ts";
-import { MEDIA_PENDING } from "./catalogue/support.ts";
 import { checkValue } from "./catalogue/values.ts";
 import { PipewrightError } from "./errors.ts";
-import { elementMethods, type MethodTable } from "./element-methods.ts";
+import { elementMethods, type MethodTable, type UriEndpointServices } from "./element-methods.ts";
 import type { PipelineService } from "./pipelines.ts";
 import type { WebRtcService } from "./webrtc.ts";
 
@@ -39,9 +38,9 @@ export class OperationService {
   readonly #pipelines: PipelineService;
   readonly #methods: MethodTable;
 
-  constructor(pipelines: PipelineService, webrtc: WebRtcService) {
+  constructor(pipelines: PipelineService, webrtc: WebRtcService, uriEndpoints?: UriEndpointServices) {
     this.#pipelines = pipelines;
-    this.#methods = elementMethods(pipelines, webrtc);
+    this.#methods = elementMethods(pipelines, webrtc, uriEndpoints);
   }
 
   /** A stored pipeline or element by id. */
@@ -59,6 +58,12 @@ export class OperationService {
     const object = this.object(objectId);
     const cls = this.classOf(object);
     const accessor = this.#accessor(cls, operation);
+    const live = this.#methods[operation];
+    if (accessor && live && object.kind === "element") {
+      // A property the media reads or acts on (PlayerEndpoint position): checked, then live.
+      if (accessor.kind === "set") this.#settableValue(cls, accessor.property, params);
+      return live(object, params);
+    }
     if (accessor) return accessor.kind === "get" ? this.#get(object, accessor.property) : this.#set(object, cls, accessor.property, params);
     const method = cls.methods.get(operation);
     if (!method) {
@@ -66,10 +71,7 @@ export class OperationService {
     }
     const args = this.#checkParams(cls, method, params);
     const implementation = this.#methods[operation];
-    if (!implementation || (object.kind === "element" && MEDIA_PENDING.has(object.row.type))) {
-      const why = object.kind === "element" && MEDIA_PENDING.has(object.row.type) ? "; recording and playback media work is not built yet" : "";
-      throw new PipewrightError("NOT_IMPLEMENTED", `${cls.name}.${operation} is not implemented by Pipewright${why}`, { operation });
-    }
+    if (!implementation) throw new PipewrightError("NOT_IMPLEMENTED", `${cls.name}.${operation} is not implemented by Pipewright`, { operation });
     return implementation(object, args);
   }
 
@@ -117,15 +119,22 @@ export class OperationService {
       case "name":
         return (object.kind === "pipeline" ? (row as PipelineRow).name : (row as ElementRow).properties.name) ?? row.id;
     }
-    const stored = object.kind === "element" ? (row as ElementRow).properties[name] : undefined;
-    return stored ?? PROPERTY_DEFAULTS[name] ?? null;
+    if (object.kind !== "element") return PROPERTY_DEFAULTS[name] ?? null;
+    const element = row as ElementRow;
+    // Final properties are constructor parameters (a UriEndpoint's uri).
+    return element.properties[name] ?? element.constructorParams[name] ?? PROPERTY_DEFAULTS[name] ?? null;
   }
 
-  async #set(object: MediaObjectRow, cls: RemoteClass, name: string, params: Record<string, unknown>): Promise<null> {
+  /** The checked value of a `set<Name>` call's one parameter. */
+  #settableValue(cls: RemoteClass, name: string, params: Record<string, unknown>): unknown {
     const property = cls.properties.get(name)!;
     const keys = Object.keys(params);
     if (keys.length !== 1 || keys[0] !== name) throw new PipewrightError("INVALID_REQUEST", `${accessorName("set", name)} takes one parameter, '${name}'`);
-    const value = checkValue(this.#pipelines.catalogue, property.type, params[name], name, this.#pipelines.resolveType);
+    return checkValue(this.#pipelines.catalogue, property.type, params[name], name, this.#pipelines.resolveType);
+  }
+
+  async #set(object: MediaObjectRow, cls: RemoteClass, name: string, params: Record<string, unknown>): Promise<null> {
+    const value = this.#settableValue(cls, name, params);
     if (object.kind === "pipeline") {
       if (name !== "name" && name !== "sendTagsInEvents" && name !== "latencyStats") throw new PipewrightError("INVALID_REQUEST", `cannot set ${name} on a MediaPipeline`);
       if (name === "name") this.#pipelines.renamePipeline(object.row.id, value as string);

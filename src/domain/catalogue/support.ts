@@ -20,9 +20,6 @@ export const ELEMENT_TYPES: readonly WorkerElementType[] = [
   "PlayerEndpoint",
 ];
 
-/** Types accepted (parameters validated) whose media operations come with recording/playback. */
-export const MEDIA_PENDING = new Set<string>(["RecorderEndpoint", "PlayerEndpoint"]);
-
 const DECODING: Record<string, string> = {
   Composite: "mixes video, which needs decoding",
   Mixer: "mixes audio, which needs decoding",
