@@ -21,6 +21,7 @@ describe("bad input to every REST route", () => {
   let server: TestServer;
   let admin: string;
   let play: string;
+  let publish: string;
   let tables: string[];
   const counts = () => {
     server.eventLog.flush(); // events are written in batches; count what was published so far
@@ -31,6 +32,7 @@ describe("bad input to every REST route", () => {
     server = await startTestServer();
     admin = server.access.createToken({ name: "admin", scope: "admin" }).token;
     play = server.access.createToken({ name: "viewer", scope: "play" }).token;
+    publish = server.access.createToken({ name: "publisher", scope: "publish" }).token;
     tables = (server.db.$client.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as Array<{ name: string }>).map((row) => row.name);
   });
   after(async () => {
@@ -59,7 +61,9 @@ describe("bad input to every REST route", () => {
       const anonymous = await send(route, json, body);
       assertProblem(anonymous, 401, `${label} without a token`);
       assert.equal(anonymous.headers.get("www-authenticate"), 'Bearer realm="pipewright"');
-      assertProblem(await send(route, { ...json, Authorization: `Bearer ${play}` }, body), 403, `${label} with a play token`);
+      // Routes open to viewers (a stream's recordings) refuse a publish token; the rest a play token.
+      const other = route.access === "play" ? publish : play;
+      assertProblem(await send(route, { ...json, Authorization: `Bearer ${other}` }, body), 403, `${label} with a token of another scope`);
       assertProblem(await send(route, { ...json, Authorization: "Bearer pw_forged" }, body), 401, `${label} with a forged token`);
     }
     assert.deepEqual(counts(), before);

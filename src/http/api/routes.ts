@@ -8,9 +8,20 @@ import { elementRoutes } from "../routes/elements.ts";
 import { eventRoutes } from "../routes/events.ts";
 import { operationRoutes } from "../routes/operations.ts";
 import { pipelineRoutes } from "../routes/pipelines.ts";
+import { recordingRoutes } from "../routes/recordings.ts";
+import { uriEndpointRoutes } from "../routes/uri-endpoints.ts";
 import { webhookRoutes } from "../routes/webhooks.ts";
 import type { ApiRoute } from "./route.ts";
 
 export function apiRoutes(deps: HttpDeps): ApiRoute[] {
-  return [...pipelineRoutes(deps), ...elementRoutes(deps), ...connectionRoutes(deps), ...operationRoutes(deps), ...eventRoutes(deps), ...webhookRoutes(deps)];
+  return [
+    ...pipelineRoutes(deps),
+    ...elementRoutes(deps),
+    ...connectionRoutes(deps),
+    ...operationRoutes(deps),
+    ...uriEndpointRoutes(deps),
+    ...recordingRoutes(deps),
+    ...eventRoutes(deps),
+    ...webhookRoutes(deps),
+  ];
 }
