@@ -21,12 +21,14 @@ describe("recordings over REST", () => {
   let admin: Rest;
   let viewer: Rest;
   let token: string;
+  let viewerToken: string;
 
   before(async () => {
     server = await startTestServer();
     token = server.access.createToken({ name: "admin", scope: "admin" }).token;
     admin = new Rest(server.url, token);
-    viewer = new Rest(server.url, server.access.createToken({ name: "viewer", scope: "play", streamPattern: "rec-*" }).token);
+    viewerToken = server.access.createToken({ name: "viewer", scope: "play", streamPattern: "rec-*" }).token;
+    viewer = new Rest(server.url, viewerToken);
   });
   after(async () => {
     await server.close();
@@ -105,6 +107,11 @@ describe("recordings over REST", () => {
     const same = await fetch(row.url, { headers: { ...auth, Range: "bytes=0-9", "If-Range": etag } });
     assert.equal(same.status, 206);
     await same.arrayBuffer();
+    const inUrl = await fetch(`${row.url}?access_token=${viewerToken}`, { headers: { Range: "bytes=0-99" } });
+    assert.equal(inUrl.status, 206, "a <video src> carries the viewer's token in the URL");
+    await inUrl.arrayBuffer();
+    assert.equal((await fetch(`${row.url}?access_token=pw_forged`)).status, 401);
+    assert.equal((await fetch(`${server.url}/v1/recordings?access_token=${viewerToken}&stream=rec-a`)).status, 401, "only the file URL takes a token from its query");
     const head = await fetch(row.url, { method: "HEAD", headers: auth });
     assert.equal(head.status, 200);
     assert.equal(head.headers.get("content-length"), String(row.size));

@@ -15,7 +15,8 @@ import { RECORDING_STATES } from "../../store/schema.ts";
 import type { RecordingRow } from "../../store/recordings.ts";
 import { type ApiRoute, route } from "../api/route.ts";
 import { named } from "../api/schemas-registry.ts";
-import { type AppContext, bearerToken, type HttpDeps, publicBase, remoteAddress } from "../context.ts";
+import { requestToken } from "../api/route.ts";
+import { type AppContext, type HttpDeps, publicBase, remoteAddress } from "../context.ts";
 import { fileResponse } from "../file-response.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -88,11 +89,11 @@ export function recordingJson(c: AppContext, deps: HttpDeps, row: RecordingRow):
 export function recordingRoutes(deps: HttpDeps): ApiRoute[] {
   const { recordings, streamRecording } = deps;
   /** A stream's recordings are the stream's viewers' to see; the rest are admin's. */
-  const allow = (c: AppContext, stream: string | null | undefined) =>
-    deps.access.authorize({ bearer: bearerToken(c), remoteAddress: remoteAddress(c), action: stream ? "play" : "admin", ...(stream ? { stream } : {}) });
-  const readable = (c: AppContext, id: string) => {
+  const allow = (c: AppContext, stream: string | null | undefined, queryToken = false) =>
+    deps.access.authorize({ bearer: requestToken(c, { queryToken }), remoteAddress: remoteAddress(c), action: stream ? "play" : "admin", ...(stream ? { stream } : {}) });
+  const readable = (c: AppContext, id: string, queryToken = false) => {
     const row = recordings.get(id);
-    allow(c, row.stream);
+    allow(c, row.stream, queryToken);
     return row;
   };
   return [
@@ -130,10 +131,14 @@ export function recordingRoutes(deps: HttpDeps): ApiRoute[] {
       path: "/v1/recordings/{recordingId}/file",
       operationId: "downloadRecording",
       summary: "Download (or stream) the recording's file",
-      description: "Supports `Range: bytes=…` (206 Partial Content, 416 when unsatisfiable) and `If-Range`, so a `<video>` element can seek in it. HEAD answers the headers only.",
+      description:
+        "Supports `Range: bytes=…` (206 Partial Content, 416 when unsatisfiable) and `If-Range`, so a `<video>` element can seek in it. HEAD answers the headers only. " +
+        "The token may come as `?access_token=` (RFC 6750 §2.3) for a `<video src>`, which cannot send headers.",
       tag: "Recordings",
       access: "play",
+      queryToken: true,
       params: RecordingParams,
+      query: z.strictObject({ access_token: z.string().max(256).optional().describe("Bearer token, for URLs a browser loads itself.") }),
       responses: {
         200: {
           description: "The whole file: video/webm, video/x-matroska or video/mp4 (audio/… for the _AUDIO_ONLY profiles).",
@@ -144,7 +149,7 @@ export function recordingRoutes(deps: HttpDeps): ApiRoute[] {
         416: { description: "The range lies beyond the file.", headers: { "Content-Range": "bytes */size" } },
       },
       handle: async ({ params, c }) => {
-        const row = readable(c, params.recordingId);
+        const row = readable(c, params.recordingId, true);
         let handle;
         try {
           handle = await openForReading([recordings.root], recordings.path(row), "recordings");
