@@ -6,6 +6,14 @@
  * complete cluster or fragment) is copied, packets untouched, and the file is marked with a
  * comment tag saying it was repaired. The new file is written next to the old one and renamed
  * over it, so a crash during this step leaves the live file as it was.
+ *
+ * A finished Matroska/WebM file declares a video frame rate (DefaultDuration): the finest frame
+ * spacing it contains. WebRTC video has no constant rate — an encoder under load drops frames,
+ * capture times jitter — and tools that assume one (ffmpeg) otherwise guess it from the first
+ * frames; after a slow start (a browser ramps up at 20 fps) they see two later frames in one
+ * frame slot and report broken timestamps. With the finest spacing every frame has a slot of
+ * its own; mediabunny rounds timestamps to that grid, which moves none by more than half a
+ * slot (a few ms, under the file's 1 ms resolution once the spacing reaches 1 ms).
  */
 import { rename, rm, stat } from "node:fs/promises";
 import {
@@ -60,22 +68,42 @@ async function readableTracks(input: Input): Promise<Array<{ kind: MediaKind; in
   return tracks;
 }
 
-async function countPackets(tracks: Array<{ kind: MediaKind; input: InputTrack }>): Promise<Map<MediaKind, number>> {
-  const counts = new Map<MediaKind, number>(tracks.map((track) => [track.kind, 0]));
-  for await (const { track } of mergedPackets(tracks.map((t) => ({ track: t.kind, input: t.input })), { metadataOnly: true })) {
-    counts.set(track, counts.get(track)! + 1);
-  }
-  return counts;
+/** Highest frame rate a declared one may be: Matroska timestamps have 1 ms resolution. */
+const MAX_DECLARED_RATE = 1000;
+
+interface TrackCensus {
+  count: number;
+  /** Smallest gap between consecutive packets (seconds). */
+  finest: number;
 }
 
-async function prepareTracks(output: Output, tracks: Array<{ kind: MediaKind; input: InputTrack }>, counts: Map<MediaKind, number>): Promise<CopiedTrack[]> {
+async function census(tracks: Array<{ kind: MediaKind; input: InputTrack }>): Promise<Map<MediaKind, TrackCensus>> {
+  const result = new Map<MediaKind, TrackCensus>(tracks.map((track) => [track.kind, { count: 0, finest: Infinity }]));
+  const last = new Map<MediaKind, number>();
+  for await (const { track, packet } of mergedPackets(tracks.map((t) => ({ track: t.kind, input: t.input })), { metadataOnly: true })) {
+    const entry = result.get(track)!;
+    entry.count++;
+    const previous = last.get(track);
+    if (previous !== undefined && packet.timestamp > previous) entry.finest = Math.min(entry.finest, packet.timestamp - previous);
+    last.set(track, packet.timestamp);
+  }
+  return result;
+}
+
+function declaredRate(container: ContainerName, finest: number): number | undefined {
+  if (container === "mp4" || !Number.isFinite(finest)) return undefined;
+  return Math.min(MAX_DECLARED_RATE, Math.ceil(1 / finest));
+}
+
+async function prepareTracks(output: Output, container: ContainerName, tracks: Array<{ kind: MediaKind; input: InputTrack }>, counts: Map<MediaKind, TrackCensus>): Promise<CopiedTrack[]> {
   const copied: CopiedTrack[] = [];
   for (const { kind, input } of tracks) {
-    const count = counts.get(kind)!;
+    const { count, finest } = counts.get(kind)!;
     if (count === 0) continue;
     if (input.isVideoTrack()) {
       const source = new EncodedVideoPacketSource((await input.getCodec())!);
-      output.addVideoTrack(source, { maximumPacketCount: count });
+      const frameRate = declaredRate(container, finest);
+      output.addVideoTrack(source, { maximumPacketCount: count, ...(frameRate ? { frameRate } : {}) });
       copied.push({ kind, input, source, config: (await input.getDecoderConfig())!, codec: await input.getCodecParameterString() ?? "", count, started: false });
     } else if (input.isAudioTrack()) {
       const source = new EncodedAudioPacketSource((await input.getCodec())!);
@@ -111,8 +139,8 @@ export async function finishRecordingFile(root: string, path: string, container:
     if (size === 0) throw new Error("the file is empty: no media was written");
     input = new Input({ formats: ALL_FORMATS, source: fileHandleSource(reading, size) });
     const tracks = await readableTracks(input);
-    const counts = await countPackets(tracks);
-    if (![...counts.values()].some((count) => count > 0)) throw new Error("no complete media packet could be read from the file");
+    const counts = await census(tracks);
+    if (![...counts.values()].some((entry) => entry.count > 0)) throw new Error("no complete media packet could be read from the file");
     const writing = await openForWriting(root, partial);
     let span: number;
     let copied: CopiedTrack[];
@@ -122,7 +150,7 @@ export async function finishRecordingFile(root: string, path: string, container:
         { chunked: true, chunkSize: WRITE_CHUNK },
       );
       const output = new Output({ format: finishedFormat(container), target });
-      copied = await prepareTracks(output, tracks, counts);
+      copied = await prepareTracks(output, container, tracks, counts);
       if (comment) output.setMetadataTags({ comment });
       await output.start();
       span = await copyPackets(copied);
