@@ -13,8 +13,8 @@ export interface BrowserEnvironment {
   readonly browser: NamespacedBrowser;
 }
 
-/** Registers before/after hooks on the current suite; read the fields inside tests. */
-export function useBrowserEnvironment(): BrowserEnvironment {
+/** Registers before/after hooks on the current suite; read the fields inside tests. `env`: extra server settings. */
+export function useBrowserEnvironment(env: Record<string, string> = {}): BrowserEnvironment {
   let ns: Namespace | undefined;
   let server: NamespacedServer | undefined;
   let browser: NamespacedBrowser | undefined;
@@ -22,7 +22,7 @@ export function useBrowserEnvironment(): BrowserEnvironment {
     requireRoot();
     requireChromium();
     ns = createNamespace();
-    server = await startServerInNamespace(ns);
+    server = await startServerInNamespace(ns, 8888, env);
     browser = await launchChromiumInNamespace(ns);
   });
   after(async () => {

@@ -18,6 +18,8 @@ const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export interface NamespacedServer {
   /** Base URL as seen from inside the namespace (Chromium runs there too). */
   url: string;
+  /** The server's data directory (its recordings are in `recordings/`). */
+  dataDir: string;
   /** The last lines the server printed. */
   logTail(lines?: number): string;
   stop(): Promise<void>;
@@ -34,7 +36,7 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
-export async function startServerInNamespace(ns: Namespace, port = 8888): Promise<NamespacedServer> {
+export async function startServerInNamespace(ns: Namespace, port = 8888, extraEnv: Record<string, string> = {}): Promise<NamespacedServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "pipewright-e2e-"));
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PIPEWRIGHT_")));
   Object.assign(env, {
@@ -45,6 +47,7 @@ export async function startServerInNamespace(ns: Namespace, port = 8888): Promis
     PIPEWRIGHT_WEBRTC_LISTEN_ADDRESS: ns.address,
     PIPEWRIGHT_WEBRTC_ANNOUNCE_ONLY: "true",
     PIPEWRIGHT_WEBRTC_PORT_RANGE: "40000-40100",
+    ...extraEnv,
   });
   const [command, ...prefix] = ns.exec;
   const child = spawn(command, [...prefix, process.execPath, "src/main.ts", "serve"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -98,5 +101,5 @@ export async function startServerInNamespace(ns: Namespace, port = 8888): Promis
     await stop();
     throw error;
   });
-  return { url, logTail, stop };
+  return { url, dataDir, logTail, stop };
 }
