@@ -106,12 +106,20 @@ export class RecorderEndpoint extends MediaElement {
     this.#recordingId = recordingId;
     this.#session = new RecordingSession(
       handle,
-      kinds.map((kind) => ({
-        kind,
-        codec: codecs[kind] ?? "",
-        clockRate: this.inputs[kind].source!.clockRate,
-        senderReport: () => this.inputs[kind].source?.latestSenderReport(),
-      })),
+      kinds.map((kind) => {
+        const track = this.#tracks[kind];
+        const input = this.inputs[kind];
+        return {
+          kind,
+          get codec() {
+            return track.codec ?? "";
+          },
+          get clockRate() {
+            return track.clockRate;
+          },
+          senderReport: () => input.source?.latestSenderReport(),
+        };
+      }),
       { root: this.#setup.root, path: this.#setup.path, spec: this.#spec, syncWaitMs: this.#settings.syncWaitMs, syncIntervalMs: this.#settings.syncIntervalMs },
       {
         started: (written) => this.#events.started(recordingId, written),

@@ -34,7 +34,8 @@ export interface FileTrack {
 
 interface QueuedPacket {
   kind: MediaKind;
-  packet: EncodedPacket;
+  /** A packet to write, or none: the track ends here. */
+  packet: EncodedPacket | undefined;
 }
 
 /** How long a fragment or cluster may grow before the muxer closes it at the next keyframe. */
@@ -105,6 +106,20 @@ export class RecordingFile {
   write(kind: MediaKind, data: Uint8Array, timestamp: number, duration: number, keyframe: boolean): void {
     if (this.error || this.#closed || !this.#sources.has(kind)) return;
     this.#queue.push({ kind, packet: new EncodedPacket(data, keyframe ? "key" : "delta", timestamp, duration) });
+    this.#kick();
+  }
+
+  /**
+   * Ends a track: the muxer stops waiting for it to interleave the others (it would otherwise
+   * hold their packets in memory for as long as it stays silent).
+   */
+  endTrack(kind: MediaKind): void {
+    if (this.error || this.#closed || !this.#sources.has(kind)) return;
+    this.#queue.push({ kind, packet: undefined });
+    this.#kick();
+  }
+
+  #kick(): void {
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = undefined;
     });
@@ -117,7 +132,8 @@ export class RecordingFile {
       this.#queue = [];
       for (const { kind, packet } of queue) {
         try {
-          await this.#add(kind, packet);
+          if (packet) await this.#add(kind, packet);
+          else this.#sources.get(kind)!.close();
         } catch (error) {
           this.error = error as Error;
           return;

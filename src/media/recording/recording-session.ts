@@ -19,15 +19,21 @@ import type { FinishedFile } from "./finish-file.ts";
 import { finishRecordingFile } from "./finish-file.ts";
 import type { AssembledFrame } from "./frame-assembler.ts";
 import { StreamClock } from "./media-clock.ts";
-import type { ProfileSpec } from "./profiles.ts";
+import { profileMismatch, type ProfileSpec } from "./profiles.ts";
 import { RecordingFile, type FileTrack } from "./recording-file.ts";
 
 /** Video frame duration assumed for a last frame with nothing after it (30 fps). */
 const DEFAULT_FRAME_SECONDS = 1 / 30;
+/**
+ * A track silent this long while another flows is ended in the file, so the muxer stops
+ * holding the other's packets for it (long enough for a publisher's slowest keyframe interval).
+ */
+const STALL_SECONDS = 10;
 
 export interface SessionTrack {
   kind: MediaKind;
-  codec: string;
+  /** RTP codec name; known once media flows (a source may be negotiated after `record()`). */
+  readonly codec: string;
   clockRate: number;
   /** The source's latest RTCP sender report, if any arrived. */
   senderReport(): SenderReport | undefined;
@@ -65,7 +71,8 @@ interface Held {
 
 class TrackState {
   readonly setup: SessionTrack;
-  readonly clock: StreamClock;
+  /** Made when the file starts: the clock rate is the negotiated codec's, known by then. */
+  clock!: StreamClock;
   pending: Pending[] = [];
   firstArrival: number | undefined;
   held: Held | undefined;
@@ -76,11 +83,12 @@ class TrackState {
   ssrc: number | undefined;
   lastArrival = 0;
   lastCapture = 0;
+  /** Receiver-clock time of its latest frame, written or not. */
+  lastFrameAt = 0;
   written = 0;
 
   constructor(setup: SessionTrack) {
     this.setup = setup;
-    this.clock = new StreamClock(setup.clockRate);
   }
 }
 
@@ -112,6 +120,7 @@ export class RecordingSession {
   frame(kind: MediaKind, frame: AssembledFrame, arrival: number): void {
     const track = this.#tracks.get(kind);
     if (!track || this.#finished) return;
+    track.lastFrameAt = arrival;
     if (!this.#file) {
       if (track.pending.length === 0 && track.held === undefined) track.firstArrival = arrival;
       track.pending.push({ frame, arrival });
@@ -122,9 +131,20 @@ export class RecordingSession {
     this.#place(track, frame, arrival);
   }
 
-  /** Checks the start condition without a new frame (called on a timer). */
+  /** Checks the start condition, and for stalled tracks, without a new frame (called on a timer). */
   tick(now: number): void {
-    if (!this.#file && !this.#finished) this.#tryStart(now);
+    if (this.#finished) return;
+    if (!this.#file) {
+      this.#tryStart(now);
+      return;
+    }
+    if (this.#resumeAt !== undefined || this.#tracks.size < 2) return;
+    const flowing = [...this.#tracks.values()].some((track) => now - track.lastFrameAt < STALL_SECONDS);
+    for (const track of [...this.#tracks.values()]) {
+      if (!flowing || now - track.lastFrameAt < STALL_SECONDS) continue;
+      this.#file.endTrack(track.setup.kind);
+      this.#drop(track, `no ${track.setup.kind} arrived for ${STALL_SECONDS} s; the file goes on without it`);
+    }
   }
 
   /**
@@ -153,6 +173,10 @@ export class RecordingSession {
   }
 
   #start(withReports: boolean): void {
+    for (const track of [...this.#tracks.values()]) {
+      const mismatch = profileMismatch(this.#settings.spec.profile, { [track.setup.kind]: track.setup.codec });
+      if (mismatch) this.#drop(track, mismatch);
+    }
     const video = this.#tracks.get("video");
     let videoConfig: VideoConfig | undefined;
     if (video) {
@@ -161,6 +185,7 @@ export class RecordingSession {
     }
     if (this.#tracks.size === 0) return;
     for (const track of this.#tracks.values()) {
+      track.clock = new StreamClock(track.setup.clockRate);
       const report = withReports ? track.setup.senderReport() : undefined;
       const first = track.pending[0];
       if (report) track.clock.anchor(report.ntpSeconds, report.rtpTimestamp);
