@@ -2,7 +2,8 @@
  * PlayerEndpoint, hermetic: a file is played into a pipeline and a werift viewer receives it
  * through a WebRtcEndpoint — the file's codec negotiated, video at the file's 30 frames a
  * second and audio at 50 packets a second, in real time; `setPosition` seeks and EndOfStream
- * arrives when the file ends; a viewer that negotiated another codec gets an Error naming both.
+ * arrives when the file ends; a RecorderEndpoint with stopOnEndOfStream records the whole file
+ * and stops; a viewer that negotiated another codec gets an Error naming both.
  * Over http(s) the file comes from a local server, allowed only when the configuration allows
  * private addresses; by default loopback, private, link-local and metadata addresses are refused.
  */
@@ -103,6 +104,22 @@ describe("PlayerEndpoint from files", () => {
       await api.expect(204, "DELETE", `/v1/pipelines/${played.pipeline}`);
     });
   }
+
+  it("records what it plays: a RecorderEndpoint with stopOnEndOfStream stops at the end of the file", async () => {
+    const { id: pipeline } = await api.expect(201, "POST", "/v1/pipelines", {});
+    const player = (await api.expect(201, "POST", `/v1/pipelines/${pipeline}/elements`, { type: "PlayerEndpoint", params: { uri: `file://${FIXTURES.vp8}` } })).id;
+    const recorder = (await api.expect(201, "POST", `/v1/pipelines/${pipeline}/elements`, { type: "RecorderEndpoint", params: { uri: "replay.webm", stopOnEndOfStream: true } })).id;
+    await api.expect(201, "POST", `/v1/pipelines/${pipeline}/connections`, { source: player, sink: recorder });
+    const stopped = nextEvent(server, "element.stopped", recorder, 20_000);
+    await api.expect(204, "POST", `/v1/pipelines/${pipeline}/elements/${recorder}/record`);
+    await api.expect(204, "POST", `/v1/pipelines/${pipeline}/elements/${player}/play`);
+    const { data } = await stopped;
+    const row = await api.expect<Record<string, any>>(200, "GET", `/v1/recordings/${data.recordingId}`);
+    assert.equal(row.state, "finished");
+    assert.deepEqual(row.codecs, { video: "vp8", audio: "opus" });
+    assert.ok(Math.abs(row.durationMs - 6000) < 500, `the 6 s file recorded as ${row.durationMs} ms`);
+    await api.expect(204, "DELETE", `/v1/pipelines/${pipeline}`);
+  });
 
   it("reports an Error naming both codecs when a viewer negotiated one the file does not have", async (t) => {
     const played = await playInto(api, `file://${FIXTURES.h264}`, [VP8]);
