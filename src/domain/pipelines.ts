@@ -8,7 +8,7 @@
  * protocol all come through here.
  */
 import { randomUUID } from "node:crypto";
-import type { KurentoMediaType, WorkerElementType } from "../media/protocol.ts";
+import type { KurentoMediaType } from "../media/protocol.ts";
 import type { ConnectionRow, ElementRow, MediaTypeName, PipelineRow, PipelineStore } from "../store/pipelines.ts";
 import type { KmdCatalogue } from "./catalogue/kmd.ts";
 import { checkConstructorParams, creatableClass } from "./catalogue/support.ts";
