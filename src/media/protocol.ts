@@ -70,6 +70,30 @@ export interface ElementStats {
   /** WebRtcEndpoint only. */
   connectionState?: string;
   iceState?: string;
+  /** WebRtcEndpoint only: its RTP streams as its peer connection counts them. */
+  rtp?: RtpStreamStats[];
+}
+
+/** One RTP stream of a WebRtcEndpoint, from the peer connection's W3C webrtc-stats. */
+export interface RtpStreamStats {
+  /** inbound: received from the remote peer; outbound: sent to it. */
+  direction: "inbound" | "outbound";
+  kind: MediaKind;
+  ssrc: number;
+  mimeType?: string;
+  packets: number;
+  bytes: number;
+  packetsLost?: number;
+  /** Seconds (RFC 3550 interarrival jitter). */
+  jitter?: number;
+  fractionLost?: number;
+  /** Seconds. */
+  roundTripTime?: number;
+  nackCount: number;
+  pliCount: number;
+  firCount: number;
+  /** Bits per second: the REMB we send for inbound streams, the one received for outbound. */
+  remb?: number;
 }
 
 export interface WorkerHealth {
@@ -116,6 +140,8 @@ export interface Events {
   /** A local ICE candidate of a WebRtcEndpoint, in SDP attribute form without `a=`. */
   "webrtc.candidate": { elementId: string; candidate: string; sdpMid: string; sdpMLineIndex: number };
   "webrtc.gatheringDone": { elementId: string };
+  /** ICE selected a candidate pair (Kurento's NewCandidatePairSelected); candidates in SDP attribute form. */
+  "webrtc.candidatePair": { elementId: string; localCandidate: string; remoteCandidate: string };
   /** Facts learnt from the media itself, e.g. the real H.264 profile from the SPS. */
   "media.info": { elementId: string; kind: MediaKind; profileLevelId?: string };
   /** Media started or stopped flowing into (inputs) or out of (outputs) an element. */

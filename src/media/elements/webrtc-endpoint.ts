@@ -24,6 +24,7 @@ import { gatherSerially } from "../webrtc/gathering-queue.ts";
 import { localCandidates, negotiatedMedia } from "../webrtc/local-description.ts";
 import { offerConfiguration, peerConfiguration } from "../webrtc/peer-config.ts";
 import { RembSender } from "../webrtc/remb.ts";
+import { rtpStreamStats } from "../webrtc/rtp-stats.ts";
 import { WorkerError } from "../worker-error.ts";
 import { MediaElement, MEDIA_KINDS } from "./media-element.ts";
 
@@ -35,6 +36,7 @@ export interface EndpointEvents {
   iceState(state: string): void;
   candidate(candidate: IceCandidateInit & { sdpMid: string; sdpMLineIndex: number }): void;
   gatheringDone(): void;
+  candidatePair(localCandidate: string, remoteCandidate: string): void;
   videoProfile(profileLevelId: string): void;
 }
 
@@ -112,7 +114,10 @@ export class WebRtcEndpoint extends MediaElement {
     pc.connectionStateChange.subscribe((state) => this.#onConnectionState(state));
     pc.iceConnectionStateChange.subscribe((state) => {
       this.#iceState = state;
-      if (!this.released) this.#events.iceState(state);
+      if (this.released) return;
+      // Kurento reports the pair before the component's CONNECTED state.
+      if (state === "connected") this.#reportCandidatePair();
+      this.#events.iceState(state);
     });
     return pc;
   }
@@ -121,7 +126,9 @@ export class WebRtcEndpoint extends MediaElement {
     this.#remoteDescriptionSet = true;
     const negotiated = negotiatedMedia(pc);
     for (const transceiver of pc.getTransceivers()) this.#attach(transceiver, negotiated);
-    await this.#applyCandidates(this.#pendingCandidates.splice(0));
+    // Candidates that came before the offer were checked for form only; one the peer
+    // connection refuses now must not undo the negotiation (KMS logs and carries on).
+    for (const candidate of this.#pendingCandidates.splice(0)) await this.#applyCandidates([candidate]).catch(() => {});
     this.#connectTimer = setTimeout(() => this.#fail(`not connected within ${this.#settings.connectTimeoutMs} ms`), this.#settings.connectTimeoutMs);
     if (this.#gatherRequested) this.gatherCandidates();
     return negotiated;
@@ -216,6 +223,11 @@ export class WebRtcEndpoint extends MediaElement {
     }
   }
 
+  #reportCandidatePair(): void {
+    const pair = this.#pc?.iceTransports[0]?.getSelectedCandidatePair();
+    if (pair) this.#events.candidatePair(pair.local.candidate.replace(/^a=/, ""), pair.remote.candidate.replace(/^a=/, ""));
+  }
+
   #fail(reason: string): void {
     if (this.#state === "failed" || this.#state === "closed") return;
     this.inputs.audio.setReady(false);
@@ -246,8 +258,16 @@ export class WebRtcEndpoint extends MediaElement {
     this.#events.videoProfile(profileLevelId);
   }
 
-  override stats(): ElementStats {
-    return { ...super.stats(), connectionState: this.#state, iceState: this.#iceState };
+  override async stats(): Promise<ElementStats> {
+    const pc = this.#pc;
+    const rtp = pc ? await rtpStreamStats(pc, this.#remb.sending, (kind) => this.#rembReceived(kind)) : [];
+    return { ...(await super.stats()), connectionState: this.#state, iceState: this.#iceState, rtp };
+  }
+
+  #rembReceived(kind: MediaKind): number | undefined {
+    const transceiver = this.#pc?.getTransceivers().find((candidate) => candidate.kind === kind);
+    const bitrate = transceiver?.sender.receiverEstimatedMaxBitrate;
+    return typeof bitrate === "bigint" ? Number(bitrate) : typeof bitrate === "number" && bitrate > 0 ? bitrate : undefined;
   }
 
   protected override async dispose(): Promise<void> {
