@@ -4,6 +4,7 @@
  * process; tests start it in-process on a free port with a temporary data directory.
  */
 import { mkdirSync } from "node:fs";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,6 +24,7 @@ import { StreamService } from "./domain/streams.ts";
 import type { WebhookService } from "./domain/webhooks.ts";
 import { createEventServices } from "./event-services.ts";
 import { createApp } from "./http/app.ts";
+import { createKurentoFace, type KurentoFace } from "./kurento/face.ts";
 import { createLogger } from "./log.ts";
 import type { Events, WorkerSettings } from "./media/protocol.ts";
 import { MediaSupervisor } from "./media/supervisor.ts";
@@ -45,6 +47,7 @@ export interface RunningServer {
   events: DomainEventBus;
   eventLog: EventLog;
   webhooks: WebhookService;
+  kurento: KurentoFace;
   log: Logger;
   stop(): Promise<void>;
 }
@@ -103,6 +106,8 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
 
   const recovered = streams.recoverAfterRestart();
   if (recovered > 0) log.warn({ sessions: recovered }, "closed sessions left open by the previous run (their media is gone)");
+  // Kurento sessions do not outlive the process (clients rebuild after 40007), so neither do their objects.
+  for (const pipeline of pipelineStore.listPipelines("kurento")) pipelines.forgetPipeline(pipeline.id);
   const storedPipelines = pipelineStore.listPipelines().map((pipeline) => pipeline.id);
   pipelines.markMediaLost(storedPipelines, "the server restarted");
 
@@ -133,12 +138,15 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     closeDatabase(db);
     throw error;
   }
+  const kurento = createKurentoFace({ config, pipelines, operations, access, events, log: log.child({ component: "kurento" }) });
+  kurento.attach(server as HttpServer);
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${shownHost}:${port}`;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      kurento.stop();
       server.close();
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await streams.closeAll("server shutting down");
@@ -149,5 +157,5 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     })());
 
   eventServices.start();
-  return { url, port, config, db, media, streams, pipelines, webrtc, operations, access, events, eventLog: eventServices.eventLog, webhooks: eventServices.webhooks, log, stop };
+  return { url, port, config, db, media, streams, pipelines, webrtc, operations, access, events, eventLog: eventServices.eventLog, webhooks: eventServices.webhooks, kurento, log, stop };
 }

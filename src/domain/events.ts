@@ -26,6 +26,10 @@ export interface EventPayloads {
   /** ICE and DTLS state of a WebRtcEndpoint, and Kurento's derived connection state. */
   "element.iceStateChanged": { state: string };
   "element.connectionStateChanged": { oldState: string; newState: string };
+  /** Kurento's MediaState: CONNECTED once a connected endpoint's media flows, DISCONNECTED when its connection ends. */
+  "element.mediaStateChanged": { oldState: string; newState: string };
+  /** ICE chose the pair media travels on (Kurento's NewCandidatePairSelected). */
+  "element.candidatePairSelected": { localCandidate: string; remoteCandidate: string };
   "element.iceCandidateFound": { candidate: string; sdpMid: string; sdpMLineIndex: number };
   "element.iceGatheringDone": Record<string, never>;
   "element.error": { errorType: string; description: string };
@@ -47,6 +51,8 @@ export const EVENT_TYPES = [
   "element.mediaFlowOut",
   "element.iceStateChanged",
   "element.connectionStateChanged",
+  "element.mediaStateChanged",
+  "element.candidatePairSelected",
   "element.iceCandidateFound",
   "element.iceGatheringDone",
   "element.error",

@@ -10,6 +10,21 @@ import type { PipelineStore } from "../store/pipelines.ts";
 import type { DomainEventBus, MediaTypeName } from "./events.ts";
 import type { StreamService } from "./streams.ts";
 
+/** werift's ICE connection state as Kurento's IceComponentState. */
+const ICE_COMPONENT_STATES: Record<string, string> = {
+  new: "GATHERING",
+  checking: "CONNECTING",
+  connected: "CONNECTED",
+  completed: "READY",
+  disconnected: "DISCONNECTED",
+  failed: "FAILED",
+  closed: "DISCONNECTED",
+};
+
+export function iceComponentState(iceState: string): string {
+  return ICE_COMPONENT_STATES[iceState] ?? "DISCONNECTED";
+}
+
 export class MediaEventRouter {
   readonly #store: PipelineStore;
   readonly #streams: StreamService;
@@ -17,6 +32,8 @@ export class MediaEventRouter {
   readonly #log: Logger;
   /** Kurento's ConnectionState per endpoint (DISCONNECTED until its first connection). */
   readonly #connected = new Set<string>();
+  /** Kurento's MediaState per endpoint: connected and media has flowed. */
+  readonly #mediaConnected = new Set<string>();
 
   constructor(deps: { store: PipelineStore; streams: StreamService; events: DomainEventBus; log: Logger }) {
     this.#store = deps.store;
@@ -42,9 +59,12 @@ export class MediaEventRouter {
         await this.#streams.onEndpointState(element.id, state, reason);
         return;
       }
-      case "webrtc.iceState":
-        this.#events.publish("element.iceStateChanged", scope, { state: (data as Events["webrtc.iceState"]).state });
+      case "webrtc.iceState": {
+        const { state } = data as Events["webrtc.iceState"];
+        this.#store.updateElementProperties(element.id, { IceConnectionState: [{ streamId: "1", componentId: 1, state: iceComponentState(state) }] });
+        this.#events.publish("element.iceStateChanged", scope, { state });
         return;
+      }
       case "webrtc.candidate": {
         const { candidate, sdpMid, sdpMLineIndex } = data as Events["webrtc.candidate"];
         this.#events.publish("element.iceCandidateFound", scope, { candidate, sdpMid, sdpMLineIndex });
@@ -53,6 +73,12 @@ export class MediaEventRouter {
       case "webrtc.gatheringDone":
         this.#events.publish("element.iceGatheringDone", scope, {});
         return;
+      case "webrtc.candidatePair": {
+        const { localCandidate, remoteCandidate } = data as Events["webrtc.candidatePair"];
+        this.#store.updateElementProperties(element.id, { ICECandidatePairs: [{ streamId: "1", componentId: 1, localCandidate, remoteCandidate }] });
+        this.#events.publish("element.candidatePairSelected", scope, { localCandidate, remoteCandidate });
+        return;
+      }
       case "media.info": {
         const { profileLevelId } = data as Events["media.info"];
         if (profileLevelId) this.#store.updateElementProperties(element.id, { videoProfile: profileLevelId });
@@ -64,6 +90,7 @@ export class MediaEventRouter {
         const state = flowing ? "FLOWING" : "NOT_FLOWING";
         this.#store.updateMediaFlow(element.id, direction, mediaType, state);
         this.#events.publish(direction === "in" ? "element.mediaFlowIn" : "element.mediaFlowOut", scope, { mediaType, state });
+        if (flowing && this.#connected.has(element.id)) this.#mediaState(element.id, scope, true);
         return;
       }
     }
@@ -74,8 +101,18 @@ export class MediaEventRouter {
     if (connected) this.#connected.add(elementId);
     else this.#connected.delete(elementId);
     const [oldState, newState] = connected ? ["DISCONNECTED", "CONNECTED"] : ["CONNECTED", "DISCONNECTED"];
-    this.#store.updateElementProperties(elementId, { connectionState: newState, mediaState: newState });
+    this.#store.updateElementProperties(elementId, { connectionState: newState });
     this.#events.publish("element.connectionStateChanged", scope, { oldState, newState });
+    if (!connected) this.#mediaState(elementId, scope, false);
+  }
+
+  #mediaState(elementId: string, scope: { pipelineId: string; objectId: string }, connected: boolean): void {
+    if (connected === this.#mediaConnected.has(elementId)) return;
+    if (connected) this.#mediaConnected.add(elementId);
+    else this.#mediaConnected.delete(elementId);
+    const [oldState, newState] = connected ? ["DISCONNECTED", "CONNECTED"] : ["CONNECTED", "DISCONNECTED"];
+    this.#store.updateElementProperties(elementId, { mediaState: newState });
+    this.#events.publish("element.mediaStateChanged", scope, { oldState, newState });
   }
 
   /** Whether Kurento would call the endpoint CONNECTED. */

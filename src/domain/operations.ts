@@ -73,6 +73,17 @@ export class OperationService {
     return implementation(object, args);
   }
 
+  /** The kmd types of an operation's parameters and of its return value (undefined: void). */
+  signature(cls: RemoteClass, operation: string): { params: Map<string, string>; returns: string | undefined } | undefined {
+    const accessor = this.#accessor(cls, operation);
+    if (accessor) {
+      const type = cls.properties.get(accessor.property)!.type;
+      return accessor.kind === "get" ? { params: new Map(), returns: type } : { params: new Map([[accessor.property, type]]), returns: undefined };
+    }
+    const method = cls.methods.get(operation);
+    return method ? { params: new Map(method.params.map((param) => [param.name, param.type])), returns: method.return?.type } : undefined;
+  }
+
   #accessor(cls: RemoteClass, operation: string): { kind: "get" | "set"; property: string } | undefined {
     for (const property of cls.properties.values()) {
       if (operation === accessorName("get", property.name)) return { kind: "get", property: property.name };
@@ -117,7 +128,7 @@ export class OperationService {
       case "name":
         return (object.kind === "pipeline" ? (row as PipelineRow).name : (row as ElementRow).properties.name) ?? row.id;
     }
-    const stored = object.kind === "element" ? (row as ElementRow).properties[name] : undefined;
+    const stored = row.properties[name];
     return stored ?? PROPERTY_DEFAULTS[name] ?? null;
   }
 
@@ -127,8 +138,8 @@ export class OperationService {
     if (keys.length !== 1 || keys[0] !== name) throw new PipewrightError("INVALID_REQUEST", `${accessorName("set", name)} takes one parameter, '${name}'`);
     const value = checkValue(this.#pipelines.catalogue, property.type, params[name], name, this.#pipelines.resolveType);
     if (object.kind === "pipeline") {
-      if (name !== "name" && name !== "sendTagsInEvents" && name !== "latencyStats") throw new PipewrightError("INVALID_REQUEST", `cannot set ${name} on a MediaPipeline`);
       if (name === "name") this.#pipelines.renamePipeline(object.row.id, value as string);
+      else this.#pipelines.setPipelineProperties(object.row.id, { [name]: value });
       return null;
     }
     this.#pipelines.updateProperties(object.row.id, { [name]: value });

@@ -8,7 +8,7 @@
  * protocol all come through here.
  */
 import { randomUUID } from "node:crypto";
-import type { KurentoMediaType, WorkerElementType } from "../media/protocol.ts";
+import type { ElementStats, KurentoMediaType, WorkerElementType } from "../media/protocol.ts";
 import type { ConnectionRow, ElementRow, MediaTypeName, PipelineRow, PipelineStore } from "../store/pipelines.ts";
 import type { KmdCatalogue } from "./catalogue/kmd.ts";
 import { checkConstructorParams, creatableClass } from "./catalogue/support.ts";
@@ -72,6 +72,11 @@ export class PipelineService {
     const pipeline = this.getPipeline(id);
     if (pipeline.origin === "stream") throw new PipewrightError("INVALID_STATE", `pipeline ${id} carries stream ${pipeline.name}; its name is the stream's`);
     return this.#store.updatePipeline(id, { name });
+  }
+
+  setPipelineProperties(id: string, patch: Record<string, unknown>): PipelineRow {
+    const pipeline = this.getPipeline(id);
+    return this.#store.updatePipeline(id, { properties: { ...pipeline.properties, ...patch } });
   }
 
   setPipelineTags(id: string, tags: PipelineRow["tags"]): PipelineRow {
@@ -231,6 +236,12 @@ export class PipelineService {
   /** Kurento getSinkConnections: what the element feeds. */
   sinkConnections(elementId: string, mediaType?: MediaTypeName): ConnectionRow[] {
     return this.#store.connectionsFromSource(elementId).filter((row) => mediaType === undefined || row.mediaType === null || row.mediaType === mediaType);
+  }
+
+  /** The worker's counters for an element (packets in, out and forwarded; RTP streams of an endpoint). */
+  async elementStats(elementId: string): Promise<ElementStats> {
+    const element = this.getElement(elementId);
+    return this.#media.request(element.pipelineId, "element.stats", { elementId });
   }
 
   /** Marks every element of the pipelines as having lost its media (worker death, restart). */

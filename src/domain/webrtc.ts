@@ -55,7 +55,7 @@ export class WebRtcService {
 
   #requireFresh(element: ElementRow): void {
     if (properties(element).localSessionDescriptor !== undefined && element.state !== "media-lost") {
-      throw new PipewrightError("INVALID_STATE", `WebRtcEndpoint ${element.id} has already negotiated; create a new one to negotiate again`);
+      throw new PipewrightError("SDP_ALREADY_NEGOTIATED", `WebRtcEndpoint ${element.id} has already negotiated; create a new one to negotiate again`);
     }
   }
 
@@ -100,7 +100,7 @@ export class WebRtcService {
 
   async processAnswer(elementId: string, answer: string): Promise<string> {
     const element = this.#endpoint(elementId);
-    if (!properties(element).offerPending) throw new PipewrightError("INVALID_STATE", `WebRtcEndpoint ${elementId} has no offer waiting for an answer (call generateOffer first)`);
+    if (!properties(element).offerPending) throw new PipewrightError("SDP_NOT_OFFER_GENERATED", `WebRtcEndpoint ${elementId} has no offer waiting for an answer (call generateOffer first)`);
     const { negotiated } = await this.#pipelines.media.request(element.pipelineId, "webrtc.processAnswer", { elementId, answer });
     this.#negotiated(element, negotiated, { remoteSessionDescriptor: answer, offerPending: false });
     return properties(element).localSessionDescriptor ?? "";
@@ -124,13 +124,13 @@ export class WebRtcService {
 
   localSessionDescriptor(elementId: string): string {
     const sdp = properties(this.#endpoint(elementId)).localSessionDescriptor;
-    if (sdp === undefined) throw new PipewrightError("INVALID_STATE", `WebRtcEndpoint ${elementId} has no local session descriptor yet`);
+    if (sdp === undefined) throw new PipewrightError("SDP_NO_LOCAL_DESCRIPTION", `WebRtcEndpoint ${elementId} has no local session descriptor yet`);
     return sdp;
   }
 
   remoteSessionDescriptor(elementId: string): string {
     const sdp = properties(this.#endpoint(elementId)).remoteSessionDescriptor;
-    if (sdp === undefined) throw new PipewrightError("INVALID_STATE", `WebRtcEndpoint ${elementId} has no remote session descriptor yet`);
+    if (sdp === undefined) throw new PipewrightError("SDP_NO_REMOTE_DESCRIPTION", `WebRtcEndpoint ${elementId} has no remote session descriptor yet`);
     return sdp;
   }
 }

@@ -131,11 +131,14 @@ export function operationRoutes(deps: HttpDeps): ApiRoute[] {
       path: path("stats"),
       operationId: "getStats",
       summary: "Packet counters and state of the element",
+      description:
+        "Pipewright's own counters: packets into the element's inputs, out of its outputs and forwarded, keyframe requests, and for a WebRtcEndpoint its connection state and RTP streams. " +
+        "`invoke/getStats` returns the same figures in Kurento's Stats shapes.",
       tag: "Elements",
       access: "admin",
       params: ElementParams,
       responses: { 200: { description: "Stats.", schema: z.record(z.string(), z.unknown()) } },
-      handle: async ({ params }) => ({ status: 200, body: (await operations.invoke(element(params), "getStats", {})) as Record<string, unknown> }),
+      handle: async ({ params }) => ({ status: 200, body: (await pipelines.elementStats(element(params))) as unknown as Record<string, unknown> }),
     }),
     route({
       method: "post",
