@@ -82,6 +82,24 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 
+  kurento: z
+    .strictObject({
+      /** Path of the Kurento protocol WebSocket on the HTTP port. */
+      path: z.string().regex(/^\/[A-Za-z0-9_/-]*$/).default("/kurento"),
+      /** A session whose socket is gone this long has the objects only it holds released (KMS: 240–480 s). */
+      sessionGraceMs: z.number().int().min(100).max(86_400_000).default(240_000),
+      /** Largest JSON-RPC frame accepted; a bigger one closes the socket (1009). */
+      maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+      /** Objects one session may create or hold. */
+      maxObjectsPerSession: z.number().int().min(1).max(1_000_000).default(1000),
+      /**
+       * Browser origins allowed to open the socket besides the server's own (`*` for any).
+       * Application servers send no Origin and are always let in (subject to tokens).
+       */
+      allowOrigins: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+
   events: z
     .strictObject({
       /** Events kept in the log (SQLite) for SSE resume and `GET /v1/events/log`; older ones are pruned. */
