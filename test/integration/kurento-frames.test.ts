@@ -223,6 +223,25 @@ describe("the Kurento endpoint, frame by frame", () => {
     await client.value("release", { object: pipeline });
   });
 
+  it("closeSession releases what only that session holds", async () => {
+    const [first, second] = [await RawClient.open(server.url), await RawClient.open(server.url)];
+    try {
+      const own = (await first.value("create", { type: "MediaPipeline" })) as string;
+      const shared = (await first.value("create", { type: "MediaPipeline" })) as string;
+      await second.value("describe", { object: shared });
+      const sessionId = (await first.request("describe", { object: own })).result?.sessionId;
+      const closed = await first.request("closeSession", { sessionId });
+      assert.equal(closed.error, undefined);
+      assert.equal(closed.result, null);
+      assert.equal((await second.request("describe", { object: own })).error?.code, 40101, "the pipeline only the closed session held is released");
+      assert.equal((await second.request("describe", { object: shared })).error, undefined, "the shared one stays");
+      await second.value("release", { object: shared });
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
   it("caps the objects a session holds", async () => {
     const session = await RawClient.open(server.url);
     try {

@@ -6,32 +6,15 @@
  * which also ends the media workers) and SIGKILL if that takes too long; the server is also
  * killed when the test process exits first.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { startInNamespace, type NamespacedProcess } from "./namespaced-process.ts";
 import type { Namespace } from "./netns.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-
-export interface NamespacedServer {
+export interface NamespacedServer extends NamespacedProcess {
   /** Base URL as seen from inside the namespace (Chromium runs there too). */
   url: string;
-  /** The last lines the server printed. */
-  logTail(lines?: number): string;
-  stop(): Promise<void>;
-}
-
-function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 export async function startServerInNamespace(ns: Namespace, port = 8888): Promise<NamespacedServer> {
@@ -46,57 +29,11 @@ export async function startServerInNamespace(ns: Namespace, port = 8888): Promis
     PIPEWRIGHT_WEBRTC_ANNOUNCE_ONLY: "true",
     PIPEWRIGHT_WEBRTC_PORT_RANGE: "40000-40100",
   });
-  const [command, ...prefix] = ns.exec;
-  const child = spawn(command, [...prefix, process.execPath, "src/main.ts", "serve"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  // If the test process ends first (interrupted, crashed), the server goes with it.
-  const killOnExit = () => {
-    child.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  process.on("exit", killOnExit);
-  child.once("exit", () => process.off("exit", killOnExit));
-  const log: string[] = [];
-  const logTail = (lines = 40) => log.slice(-lines).join("\n");
-  let onLine: (line: string) => void = () => {};
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let partial = "";
-    stream.setEncoding("utf8");
-    stream.on("data", (chunk: string) => {
-      const lines = (partial + chunk).split("\n");
-      partial = lines.pop()!;
-      for (const line of lines) {
-        log.push(line);
-        if (log.length > 2000) log.shift();
-        onLine(line);
-      }
-    });
-  }
-
-  const stop = async () => {
-    if (!(await exited(child, 0))) {
-      child.kill("SIGTERM");
-      if (!(await exited(child, 5000))) {
-        child.kill("SIGKILL");
-        await exited(child, 2000);
-      }
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 20 s:\n${logTail()}`)), 20_000);
-    onLine = (line) => {
-      if (!line.includes("listening on")) return;
-      clearTimeout(timer);
-      resolve(`http://127.0.0.1:${port}`);
-    };
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${signal ?? code}) before listening:\n${logTail()}`));
-    });
-  }).catch(async (error: Error) => {
-    await stop();
-    throw error;
+  const server = await startInNamespace(ns, ["src/main.ts", "serve"], {
+    env,
+    ready: /listening on/,
+    label: "the server",
+    onExit: () => rmSync(dataDir, { recursive: true, force: true }),
   });
-  return { url, logTail, stop };
+  return { ...server, url: `http://127.0.0.1:${port}` };
 }
