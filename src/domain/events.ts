@@ -28,6 +28,8 @@ export interface EventPayloads {
   "element.connectionStateChanged": { oldState: string; newState: string };
   /** Kurento's MediaState: CONNECTED once a connected endpoint's media flows, DISCONNECTED when its connection ends. */
   "element.mediaStateChanged": { oldState: string; newState: string };
+  /** DTLS state of a WebRtcEndpoint, as Kurento's DtlsConnectionState (NEW, CONNECTING, CONNECTED, CLOSED, FAILED). */
+  "element.dtlsStateChanged": { state: string };
   /** ICE chose the pair media travels on (Kurento's NewCandidatePairSelected). */
   "element.candidatePairSelected": { localCandidate: string; remoteCandidate: string };
   "element.iceCandidateFound": { candidate: string; sdpMid: string; sdpMLineIndex: number };
@@ -53,6 +55,7 @@ export const EVENT_TYPES = [
   "element.connectionStateChanged",
   "element.mediaStateChanged",
   "element.candidatePairSelected",
+  "element.dtlsStateChanged",
   "element.iceCandidateFound",
   "element.iceGatheringDone",
   "element.error",

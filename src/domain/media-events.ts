@@ -73,6 +73,12 @@ export class MediaEventRouter {
       case "webrtc.gatheringDone":
         this.#events.publish("element.iceGatheringDone", scope, {});
         return;
+      case "webrtc.dtlsState": {
+        const state = (data as Events["webrtc.dtlsState"]).state.toUpperCase();
+        this.#store.updateElementProperties(element.id, { DtlsConnectionState: [{ streamId: "1", componentId: "1", connectionId: "1", state }] });
+        this.#events.publish("element.dtlsStateChanged", scope, { state });
+        return;
+      }
       case "webrtc.candidatePair": {
         const { localCandidate, remoteCandidate } = data as Events["webrtc.candidatePair"];
         this.#store.updateElementProperties(element.id, { ICECandidatePairs: [{ streamId: "1", componentId: 1, localCandidate, remoteCandidate }] });

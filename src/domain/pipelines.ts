@@ -87,9 +87,11 @@ export class PipelineService {
   /** Releases the pipeline, its elements and their media. Idempotent. */
   async releasePipeline(id: string): Promise<void> {
     if (!this.#store.getPipeline(id)) return;
+    const elements = this.#store.listElements(id);
     this.#store.deletePipeline(id);
     await this.#media.requestIfLive(id, "pipeline.release", { pipelineId: id });
     this.#media.forget(id);
+    for (const element of elements) this.#events.publish("element.released", { pipelineId: id, objectId: element.id }, { type: element.type });
     this.#events.publish("pipeline.released", { pipelineId: id, objectId: id }, {});
   }
 

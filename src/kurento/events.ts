@@ -65,6 +65,8 @@ export function kurentoEvents(event: DomainEvent): KurentoEvent[] {
         { objectId, type: "MediaStateChanged", data: { oldState: data.oldState, newState: data.newState } },
         { objectId, type: data.newState === "CONNECTED" ? "MediaSessionStarted" : "MediaSessionTerminated", data: {} },
       ];
+    case "element.dtlsStateChanged":
+      return [{ objectId, type: "DtlsConnectionStateChange", data: { streamId: "1", componentId: "1", connectionId: "1", state: data.state } }];
     case "element.candidatePairSelected":
       return [
         {

@@ -140,6 +140,8 @@ export interface Events {
   /** A local ICE candidate of a WebRtcEndpoint, in SDP attribute form without `a=`. */
   "webrtc.candidate": { elementId: string; candidate: string; sdpMid: string; sdpMLineIndex: number };
   "webrtc.gatheringDone": { elementId: string };
+  /** DTLS transport state of a WebRtcEndpoint (new, connecting, connected, closed, failed). */
+  "webrtc.dtlsState": { elementId: string; state: string };
   /** ICE selected a candidate pair (Kurento's NewCandidatePairSelected); candidates in SDP attribute form. */
   "webrtc.candidatePair": { elementId: string; localCandidate: string; remoteCandidate: string };
   /** Facts learnt from the media itself, e.g. the real H.264 profile from the SPS. */

@@ -102,6 +102,7 @@ export class WorkerRuntime {
           iceState: (state) => this.emit("webrtc.iceState", { elementId, state }),
           candidate: (candidate) => this.emit("webrtc.candidate", { elementId, ...candidate }),
           gatheringDone: () => this.emit("webrtc.gatheringDone", { elementId }),
+          dtlsState: (state) => this.emit("webrtc.dtlsState", { elementId, state }),
           candidatePair: (localCandidate, remoteCandidate) => this.emit("webrtc.candidatePair", { elementId, localCandidate, remoteCandidate }),
           videoProfile: (profileLevelId) => this.emit("media.info", { elementId, kind: "video", profileLevelId }),
         });

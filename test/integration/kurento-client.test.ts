@@ -103,8 +103,14 @@ describe("kurento-client against Pipewright", () => {
     await elements.PassThrough.release();
     const passThroughUuid = elements.PassThrough.id.split("/")[1].split("_")[0];
     await api.expect(404, "GET", `/v1/pipelines/${pipelineUuid}/elements/${passThroughUuid}`);
+    const manager = await client.getServerManager();
+    const destroyed: string[] = [];
+    manager.on("ObjectDestroyed", (event: { objectId: string }) => destroyed.push(event.objectId));
+    await waitFor(() => [...server.kurento.sessions.all()].some((session) => [...session.subscriptions.values()].some((subscription) => subscription.type === "ObjectDestroyed")), 5000, "the subscription");
     await pipeline.release();
     await api.expect(404, "GET", `/v1/pipelines/${pipelineUuid}`);
+    await waitFor(() => destroyed.length === Object.keys(elements).length, 5000, "ObjectDestroyed for the pipeline and each remaining element");
+    assert.ok(destroyed.includes(pipeline.id) && destroyed.includes(elements.WebRtcEndpoint.id), destroyed.join(", "));
     const gone = await failure(client, "getMediaobjectById", elements.WebRtcEndpoint.id);
     assert.ok(gone instanceof ReferenceError, "an element of a released pipeline is gone");
     assert.equal(gone.code, 40101);

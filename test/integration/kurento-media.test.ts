@@ -45,6 +45,7 @@ async function negotiate(endpoint: KurentoClient, peer: Peer): Promise<Negotiate
     "IceGatheringDone",
     "IceComponentStateChanged",
     "NewCandidatePairSelected",
+    "DtlsConnectionStateChange",
     "ConnectionStateChanged",
     "MediaStateChanged",
     "MediaFlowInStateChanged",
@@ -114,6 +115,8 @@ describe("Kurento tutorials' media flows with kurento-client", () => {
     const pair = events[pairAt].data.candidatePair as Record<string, unknown>;
     assert.match(String(pair.localCandidate), / 127\.0\.0\.1 /);
     assert.match(String(pair.remoteCandidate), / 127\.0\.0\.1 /);
+    const dtls = events.filter((event) => event.type === "DtlsConnectionStateChange").map((event) => event.data.state);
+    assert.ok(dtls.includes("CONNECTED"), `DTLS reached CONNECTED: ${dtls.join(", ")}`);
     const connection = events.find((event) => event.type === "ConnectionStateChanged")!;
     assert.deepEqual([connection.data.oldState, connection.data.newState], ["DISCONNECTED", "CONNECTED"]);
     const flowIn = events.filter((event) => event.type === "MediaFlowInStateChanged" && event.data.state === "FLOWING").map((event) => event.data.mediaType);

@@ -37,6 +37,7 @@ export interface EndpointEvents {
   candidate(candidate: IceCandidateInit & { sdpMid: string; sdpMLineIndex: number }): void;
   gatheringDone(): void;
   candidatePair(localCandidate: string, remoteCandidate: string): void;
+  dtlsState(state: string): void;
   videoProfile(profileLevelId: string): void;
 }
 
@@ -126,6 +127,11 @@ export class WebRtcEndpoint extends MediaElement {
     this.#remoteDescriptionSet = true;
     const negotiated = negotiatedMedia(pc);
     for (const transceiver of pc.getTransceivers()) this.#attach(transceiver, negotiated);
+    for (const transport of new Set(pc.dtlsTransports)) {
+      transport.onStateChange.subscribe((state) => {
+        if (!this.released) this.#events.dtlsState(state);
+      });
+    }
     // Candidates that came before the offer were checked for form only; one the peer
     // connection refuses now must not undo the negotiation (KMS logs and carries on).
     for (const candidate of this.#pendingCandidates.splice(0)) await this.#applyCandidates([candidate]).catch(() => {});
