@@ -85,9 +85,8 @@ class Browser {
   }
 }
 
-/** hello-world: create Pipeline, WebRtcEndpoint, connect(self), processOffer, gatherCandidates. */
-function startHelloWorld(browser: Browser, sdpOffer: string): void {
-  const fail = (error: Error) => browser.fail("startResponse", error);
+/** The start both hello-world and the one2many presenter make: a pipeline of the browser's own, an endpoint in it. */
+function createOwnEndpoint(browser: Browser, fail: (error: Error) => void, then: (endpoint: KurentoClient) => void): void {
   getKurentoClient((error, client) => {
     if (error) return fail(error);
     client!.create("MediaPipeline", (error: Error | null, pipeline: KurentoClient) => {
@@ -96,16 +95,26 @@ function startHelloWorld(browser: Browser, sdpOffer: string): void {
       pipeline.create("WebRtcEndpoint", (error: Error | null, endpoint: KurentoClient) => {
         if (error) return fail(error);
         browser.adopt(endpoint);
-        endpoint.connect(endpoint, (error: Error | null) => {
-          if (error) return fail(error);
-          endpoint.processOffer(sdpOffer, (error: Error | null, sdpAnswer: string) => {
-            if (error) return fail(error);
-            browser.send({ id: "startResponse", sdpAnswer });
-          });
-          endpoint.gatherCandidates((error: Error | null) => error && fail(error));
-        });
+        then(endpoint);
       });
     });
+  });
+}
+
+/** processOffer, answer the browser, gatherCandidates. */
+function answer(browser: Browser, endpoint: KurentoClient, sdpOffer: string, response: string, fail: (error: Error) => void): void {
+  endpoint.processOffer(sdpOffer, (error: Error | null, sdpAnswer: string) => {
+    if (error) return fail(error);
+    browser.send({ id: response, response: "accepted", sdpAnswer });
+  });
+  endpoint.gatherCandidates((error: Error | null) => error && fail(error));
+}
+
+/** hello-world: create Pipeline, WebRtcEndpoint, connect(self), processOffer, gatherCandidates. */
+function startHelloWorld(browser: Browser, sdpOffer: string): void {
+  const fail = (error: Error) => browser.fail("startResponse", error);
+  createOwnEndpoint(browser, fail, (endpoint) => {
+    endpoint.connect(endpoint, (error: Error | null) => (error ? fail(error) : answer(browser, endpoint, sdpOffer, "startResponse", fail)));
   });
 }
 
@@ -115,22 +124,7 @@ let presenter: Browser | undefined;
 function startPresenter(browser: Browser, sdpOffer: string): void {
   const fail = (error: Error) => browser.fail("presenterResponse", error);
   presenter = browser;
-  getKurentoClient((error, client) => {
-    if (error) return fail(error);
-    client!.create("MediaPipeline", (error: Error | null, pipeline: KurentoClient) => {
-      if (error) return fail(error);
-      browser.pipeline = browser.owned = pipeline;
-      pipeline.create("WebRtcEndpoint", (error: Error | null, endpoint: KurentoClient) => {
-        if (error) return fail(error);
-        browser.adopt(endpoint);
-        endpoint.processOffer(sdpOffer, (error: Error | null, sdpAnswer: string) => {
-          if (error) return fail(error);
-          browser.send({ id: "presenterResponse", response: "accepted", sdpAnswer });
-        });
-        endpoint.gatherCandidates((error: Error | null) => error && fail(error));
-      });
-    });
-  });
+  createOwnEndpoint(browser, fail, (endpoint) => answer(browser, endpoint, sdpOffer, "presenterResponse", fail));
 }
 
 /** one2many viewer: an endpoint in the presenter's pipeline, fed by the presenter. */
