@@ -9,6 +9,7 @@ import { createNamespace, requireRoot, type Namespace } from "./netns.ts";
 import { startServerInNamespace, type NamespacedServer } from "./server-process.ts";
 
 export interface BrowserEnvironment {
+  readonly ns: Namespace;
   readonly server: NamespacedServer;
   readonly browser: NamespacedBrowser;
 }
@@ -34,6 +35,9 @@ export function useBrowserEnvironment(): BrowserEnvironment {
     }
   });
   return {
+    get ns() {
+      return ns!;
+    },
     get server() {
       return server!;
     },
