@@ -5,7 +5,8 @@
  * type, a new connect replacing the old, as in Kurento; an element may feed itself — the
  * loopback tutorial) and routing inside hubs. Intent is written to SQLite first, then the media
  * worker is commanded; a refused command undoes the row. REST, WHIP/WHEP and the Kurento
- * protocol all come through here.
+ * protocol all come through here, so a release announces itself to whatever rides on the
+ * released objects (a WHIP/WHEP session) whichever face asked for it.
  */
 import { randomUUID } from "node:crypto";
 import type { KurentoMediaType, WorkerElementType } from "../media/protocol.ts";
@@ -28,10 +29,19 @@ export interface PipelineFilter {
   after?: string;
 }
 
+/** What a release takes away: a whole pipeline, or one element of it. */
+export interface Released {
+  pipelineId: string;
+  /** The whole pipeline goes (else only `elementIds`). */
+  pipeline: boolean;
+  elementIds: string[];
+}
+
 export class PipelineService {
   readonly #store: PipelineStore;
   readonly #media: PipelineMedia;
   readonly #events: DomainEventBus;
+  readonly #releaseListeners: Array<(released: Released) => void> = [];
   readonly catalogue: KmdCatalogue;
 
   constructor(store: PipelineStore, media: PipelineMedia, events: DomainEventBus, catalogue: KmdCatalogue) {
@@ -49,6 +59,15 @@ export class PipelineService {
     const row = this.#store.insertPipeline({ id: randomUUID(), origin: input.origin, name: input.name ?? null, tags: input.tags ?? [] });
     this.#events.publish("pipeline.created", { pipelineId: row.id, objectId: row.id }, { origin: row.origin, name: row.name });
     return row;
+  }
+
+  /** `listener` runs just before released rows are deleted (synchronously, rows still readable). */
+  onRelease(listener: (released: Released) => void): void {
+    this.#releaseListeners.push(listener);
+  }
+
+  #announceRelease(released: Released): void {
+    for (const listener of this.#releaseListeners) listener(released);
   }
 
   getPipeline(id: string): PipelineRow {
@@ -82,6 +101,7 @@ export class PipelineService {
   /** Releases the pipeline, its elements and their media. Idempotent. */
   async releasePipeline(id: string): Promise<void> {
     if (!this.#store.getPipeline(id)) return;
+    this.#announceRelease({ pipelineId: id, pipeline: true, elementIds: this.#store.listElements(id).map((element) => element.id) });
     this.#store.deletePipeline(id);
     await this.#media.requestIfLive(id, "pipeline.release", { pipelineId: id });
     this.#media.forget(id);
@@ -156,6 +176,7 @@ export class PipelineService {
     if (HUB_TYPES.has(element.type)) {
       for (const port of this.#store.listElements(element.pipelineId).filter((row) => row.constructorParams.hub === elementId)) await this.releaseElement(port.id);
     }
+    this.#announceRelease({ pipelineId: element.pipelineId, pipeline: false, elementIds: [elementId] });
     this.#store.deleteElement(elementId);
     await this.#media.requestIfLive(element.pipelineId, "element.release", { elementId });
     this.#events.publish("element.released", { pipelineId: element.pipelineId, objectId: elementId }, { type: element.type });

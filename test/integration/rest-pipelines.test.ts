@@ -3,10 +3,12 @@
  * two WebRtcEndpoints connected A→B carry A's media to B's peer and stop on disconnect; a
  * DispatcherOneToMany switches every port to a new source; a WHIP stream shows up as a pipeline
  * and a REST-created endpoint can watch it; deleting a pipeline frees every media object in the
- * worker (counted by the worker itself).
+ * worker (counted by the worker itself); deleting a stream's endpoint or pipeline over REST ends
+ * the WHEP/WHIP sessions riding on it.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { startLiveStream } from "../helpers/live-stream.ts";
 import { Rest } from "../helpers/rest.ts";
 import { post, settledLeftovers, startTestServer, type TestServer } from "../helpers/server.ts";
 import { createPublisher, createViewer, type Publisher, sendSyntheticMedia, type Viewer, waitFor } from "../helpers/werift-peer.ts";
@@ -19,12 +21,14 @@ describe("REST pipelines, elements and connections", () => {
   let api: Rest;
   const peers: Array<{ pc: { close(): Promise<void> } }> = [];
   const senders: AbortController[] = [];
+  const liveStreams: Array<{ stop(): Promise<unknown> }> = [];
 
   before(async () => {
     server = await startTestServer();
     api = new Rest(server.url);
   });
   after(async () => {
+    for (const live of liveStreams) await live.stop();
     for (const sender of senders) sender.abort();
     await Promise.all(peers.map((peer) => peer.pc.close()));
     await server.close();
@@ -159,5 +163,34 @@ describe("REST pipelines, elements and connections", () => {
     await waitFor(() => fillOf(viewer) === 0x5a, 8000, "the WHIP stream at the REST endpoint");
     sending.abort();
     assert.equal((await fetch(whip.headers.get("location")!, { method: "DELETE" })).status, 200);
+  });
+
+  it("ends the WHEP and WHIP sessions when their endpoint or the stream's pipeline is deleted over REST", async () => {
+    const live = await startLiveStream(server, "deleted");
+    liveStreams.push(live);
+    const [whip, whep] = [live.whip.headers.get("location")!, live.whep.headers.get("location")!];
+    const streams = async () => ((await api.expect(200, "GET", "/v1/streams")) as { streams: Array<{ name: string; viewers: number }> }).streams;
+    assert.deepEqual(await streams(), [{ ...(await streams())[0], name: "deleted", viewers: 1 }]);
+    const { items } = await api.expect(200, "GET", "/v1/pipelines?name=deleted");
+    const elements = (await api.expect(200, "GET", `/v1/pipelines/${items[0].id}/elements`)).items as Array<{ id: string }>;
+    const viewerElement = (server.db.$client.prepare("select element_id from webrtc_sessions where role = 'viewer' and stream = 'deleted'").get() as { element_id: string }).element_id;
+    assert.ok(elements.some((element) => element.id === viewerElement));
+
+    await api.expect(204, "DELETE", `/v1/pipelines/${items[0].id}/elements/${viewerElement}`);
+    assert.equal((await fetch(whep)).status, 404, "the viewer's session ended with its endpoint");
+    assert.equal((await streams())[0].viewers, 0);
+    assert.equal((await fetch(whip)).status, 200, "the publisher goes on");
+
+    await api.expect(204, "DELETE", `/v1/pipelines/${items[0].id}`);
+    assert.equal((await fetch(whip)).status, 404, "the publisher's session ended with the pipeline");
+    assert.equal((await fetch(whip, { method: "DELETE" })).status, 404);
+    assert.deepEqual(await streams(), [], "the stream is no longer live");
+    const rows = server.db.$client.prepare("select role, state, close_reason as reason from webrtc_sessions where stream = 'deleted' order by role").all();
+    assert.deepEqual(rows, [
+      { role: "publisher", state: "closed", reason: "the stream's pipeline was released" },
+      { role: "viewer", state: "closed", reason: "its WebRtcEndpoint was released" },
+    ]);
+    const history = { ...NOTHING_LIVE, sessions: rows.length + (server.db.$client.prepare("select count(*) as n from webrtc_sessions where stream != 'deleted'").get() as { n: number }).n };
+    assert.deepEqual(await settledLeftovers(server, history), history, "no pipeline, element, worker object or socket of the stream is left");
   });
 });
