@@ -15,6 +15,7 @@ import type { KmdCatalogue } from "./catalogue/kmd.ts";
 import { checkConstructorParams, creatableClass } from "./catalogue/support.ts";
 import { PipewrightError } from "./errors.ts";
 import type { DomainEventBus } from "./events.ts";
+import { decodeCursor, encodeCursor, isAfter } from "./page-cursor.ts";
 import type { PipelineMedia } from "./pipeline-media.ts";
 
 const MEDIA_TYPES: readonly MediaTypeName[] = ["AUDIO", "VIDEO", "DATA"];
@@ -25,7 +26,7 @@ export interface PipelineFilter {
   name?: string;
   tag?: { key: string; value?: string };
   limit: number;
-  /** Id of the last pipeline of the previous page. */
+  /** The `next` cursor of the previous page (see page-cursor.ts). */
   after?: string;
 }
 
@@ -82,9 +83,10 @@ export class PipelineService {
         (filter.name === undefined || row.name === filter.name) &&
         (filter.tag === undefined || row.tags.some((tag) => tag.key === filter.tag!.key && (filter.tag!.value === undefined || tag.value === filter.tag!.value))),
     );
-    const start = filter.after === undefined ? 0 : rows.findIndex((row) => row.id === filter.after) + 1;
-    const items = rows.slice(start, start + filter.limit);
-    return { items, next: start + filter.limit < rows.length ? items[items.length - 1].id : null };
+    const position = filter.after === undefined ? undefined : decodeCursor(filter.after);
+    const rest = position === undefined ? rows : rows.filter((row) => isAfter(row, position));
+    const items = rest.slice(0, filter.limit);
+    return { items, next: rest.length > filter.limit ? encodeCursor(items[items.length - 1]) : null };
   }
 
   renamePipeline(id: string, name: string): PipelineRow {

@@ -193,4 +193,31 @@ describe("REST pipelines, elements and connections", () => {
     const history = { ...NOTHING_LIVE, sessions: rows.length + (server.db.$client.prepare("select count(*) as n from webrtc_sessions where stream != 'deleted'").get() as { n: number }).n };
     assert.deepEqual(await settledLeftovers(server, history), history, "no pipeline, element, worker object or socket of the stream is left");
   });
+
+  it("pages with limit and after; a cursor outlives its pipeline; a string that is not a cursor is a 400", async () => {
+    for (let index = 0; index < 5; index++) await api.expect(201, "POST", "/v1/pipelines", { name: `page-${index}`, tags: [{ key: "paged", value: "yes" }] });
+    // The list order (creation time, then id for pipelines made in the same millisecond).
+    const ids = (await api.expect(200, "GET", "/v1/pipelines?tag=paged")).items.map((item: { id: string }) => item.id) as string[];
+    assert.equal(ids.length, 5);
+    const page = (after?: string) => api.expect(200, "GET", `/v1/pipelines?tag=paged&limit=2${after ? `&after=${encodeURIComponent(after)}` : ""}`);
+    const first = await page();
+    assert.deepEqual(first.items.map((item: { id: string }) => item.id), ids.slice(0, 2));
+    const second = await page(first.next);
+    assert.deepEqual(second.items.map((item: { id: string }) => item.id), ids.slice(2, 4));
+    await api.expect(204, "DELETE", `/v1/pipelines/${ids[3]}`); // the row second.next points after
+    await api.expect(204, "DELETE", `/v1/pipelines/${ids[1]}`);
+    const third = await page(second.next);
+    assert.deepEqual(third.items.map((item: { id: string }) => item.id), [ids[4]], "the walk goes on after the deleted row, not from page 1");
+    assert.equal(third.next, null, "the last page says so");
+    assert.deepEqual((await page(first.next)).items.map((item: { id: string }) => item.id), [ids[2], ids[4]], "an older cursor still points after its own row");
+
+    for (const bad of [ids[0], "yesterday", "12_"]) {
+      const refused = await api.call<{ code: string; detail: string }>("GET", `/v1/pipelines?tag=paged&after=${encodeURIComponent(bad)}`);
+      assert.equal(refused.status, 400, bad);
+      assert.equal(refused.headers.get("content-type"), "application/problem+json");
+      assert.equal(refused.body.code, "INVALID_REQUEST");
+      assert.match(refused.body.detail, /not a cursor/);
+    }
+    for (const id of [ids[0], ids[2], ids[4]]) await api.expect(204, "DELETE", `/v1/pipelines/${id}`);
+  });
 });
