@@ -10,8 +10,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startLiveStream } from "../helpers/live-stream.ts";
 import { Rest } from "../helpers/rest.ts";
-import { post, settledLeftovers, startTestServer, type TestServer } from "../helpers/server.ts";
-import { createPublisher, createViewer, type Publisher, sendSyntheticMedia, type Viewer, waitFor } from "../helpers/werift-peer.ts";
+import { settledLeftovers, startTestServer, type TestServer } from "../helpers/server.ts";
+import { fillOf, RestPeers } from "../helpers/rest-peers.ts";
+import { waitFor } from "../helpers/werift-peer.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NOTHING_LIVE = { pipelines: 0, elements: 0, sessions: 0, workerElements: 0, udpSockets: 0 };
@@ -19,47 +20,22 @@ const NOTHING_LIVE = { pipelines: 0, elements: 0, sessions: 0, workerElements: 0
 describe("REST pipelines, elements and connections", () => {
   let server: TestServer;
   let api: Rest;
-  const peers: Array<{ pc: { close(): Promise<void> } }> = [];
-  const senders: AbortController[] = [];
+  let peers: RestPeers;
   const liveStreams: Array<{ stop(): Promise<unknown> }> = [];
 
   before(async () => {
     server = await startTestServer();
     api = new Rest(server.url);
+    peers = new RestPeers(api);
   });
   after(async () => {
     for (const live of liveStreams) await live.stop();
-    for (const sender of senders) sender.abort();
-    await Promise.all(peers.map((peer) => peer.pc.close()));
+    await peers.close();
     await server.close();
   });
 
-  /** A WebRtcEndpoint negotiated over REST with a werift publisher that starts sending. */
-  async function publishingEndpoint(pipelineId: string, fill: number): Promise<{ id: string; publisher: Publisher }> {
-    const endpoint = await api.expect(201, "POST", `/v1/pipelines/${pipelineId}/elements`, { type: "WebRtcEndpoint" });
-    const publisher = await createPublisher();
-    peers.push(publisher);
-    const { answer } = await api.expect(200, "POST", `/v1/pipelines/${pipelineId}/elements/${endpoint.id}/process-offer`, { offer: publisher.offer });
-    await publisher.pc.setRemoteDescription({ type: "answer", sdp: answer });
-    await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "publisher connected");
-    const sending = new AbortController();
-    senders.push(sending);
-    void sendSyntheticMedia(publisher, 120, 15, sending.signal, fill);
-    return { id: endpoint.id, publisher };
-  }
-
-  /** A WebRtcEndpoint negotiated over REST with a werift viewer. */
-  async function viewingEndpoint(pipelineId: string, existing?: string): Promise<{ id: string; viewer: Viewer }> {
-    const id = existing ?? (await api.expect(201, "POST", `/v1/pipelines/${pipelineId}/elements`, { type: "WebRtcEndpoint" })).id;
-    const viewer = await createViewer();
-    peers.push(viewer);
-    const { answer } = await api.expect(200, "POST", `/v1/pipelines/${pipelineId}/elements/${id}/process-offer`, { offer: viewer.offer });
-    await viewer.pc.setRemoteDescription({ type: "answer", sdp: answer });
-    await waitFor(() => viewer.pc.connectionState === "connected", 10_000, "viewer connected");
-    return { id, viewer };
-  }
-
-  const fillOf = (viewer: Viewer) => viewer.received.video.at(-1)?.payload[5];
+  const publishingEndpoint = (pipelineId: string, fill: number) => peers.publishing(pipelineId, fill);
+  const viewingEndpoint = (pipelineId: string, existing?: string) => peers.viewing(pipelineId, existing);
 
   it("carries A's media to B's peer when A is connected to B, and stops on disconnect", async () => {
     const created = await api.call<{ id: string; kurentoId: string }>("POST", "/v1/pipelines", { name: "call", tags: [{ key: "room", value: "blue" }] });
@@ -143,15 +119,8 @@ describe("REST pipelines, elements and connections", () => {
   });
 
   it("lists a WHIP stream as a pipeline, and a REST endpoint can watch it", async () => {
-    const publisher = await createPublisher();
-    peers.push(publisher);
-    const whip = await post(`${server.url}/whip/studio`, publisher.offer);
-    assert.equal(whip.status, 201);
-    await publisher.pc.setRemoteDescription({ type: "answer", sdp: whip.body });
-    await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "WHIP publisher connected");
-    const sending = new AbortController();
-    senders.push(sending);
-    void sendSyntheticMedia(publisher, 60, 15, sending.signal, 0x5a);
+    const live = await startLiveStream(server, "studio"); // a WHIP publisher (and a WHEP viewer) of synthetic media filled with 0xab
+    liveStreams.push(live);
 
     const { items } = await api.expect(200, "GET", "/v1/pipelines?name=studio");
     assert.equal(items.length, 1);
@@ -160,9 +129,9 @@ describe("REST pipelines, elements and connections", () => {
     const watcher = await api.expect(201, "POST", `/v1/pipelines/${items[0].id}/elements`, { type: "WebRtcEndpoint" });
     await api.expect(201, "POST", `/v1/pipelines/${items[0].id}/connections`, { source: publisherElement.id, sink: watcher.id });
     const { viewer } = await viewingEndpoint(items[0].id, watcher.id);
-    await waitFor(() => fillOf(viewer) === 0x5a, 8000, "the WHIP stream at the REST endpoint");
-    sending.abort();
-    assert.equal((await fetch(whip.headers.get("location")!, { method: "DELETE" })).status, 200);
+    await waitFor(() => fillOf(viewer) === 0xab, 8000, "the WHIP stream at the REST endpoint");
+    assert.equal((await fetch(live.whip.headers.get("location")!, { method: "DELETE" })).status, 200);
+    await api.expect(204, "DELETE", `/v1/pipelines/${items[0].id}`); // the WHEP viewer would otherwise wait out the publisher grace
   });
 
   it("ends the WHEP and WHIP sessions when their endpoint or the stream's pipeline is deleted over REST", async () => {
