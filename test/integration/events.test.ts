@@ -1,11 +1,18 @@
 /**
  * `GET /v1/events` as a client sees it: events arrive as SSE messages while the domain
  * publishes them; a reconnect with Last-Event-ID gets exactly what it missed; filters by
- * pipeline and type; heartbeats on an idle stream; the log (ids included) survives a restart;
+ * pipeline and type; heartbeats on an idle stream; the log (ids included) survives a restart,
+ * and a change made just before the process is killed keeps its event and webhook delivery;
  * bad query input is a 400 problem.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { EventPayloads, EventType } from "../../src/domain/events.ts";
 import { post, startTestServer, type TestServer } from "../helpers/server.ts";
 import { openEventStream } from "../helpers/sse.ts";
@@ -199,6 +206,29 @@ describe("event log across a restart", () => {
       assert.ok(fresh.id > before.lastId, `new id ${fresh.id} follows every id of the previous run (${before.lastId})`);
     } finally {
       await second.close();
+    }
+  });
+
+  it("keeps the event and the webhook delivery of a change made right before a SIGKILL", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "pipewright-killed-"));
+    try {
+      const child = spawn(process.execPath, [fileURLToPath(new URL("../helpers/kill-after-change.ts", import.meta.url)), dataDir], { stdio: ["ignore", "inherit", "inherit"] });
+      const [code, signal] = await once(child, "exit");
+      assert.equal(signal, "SIGKILL", `the child was killed (exit code ${code})`);
+
+      const server = await startTestServer({}, { dataDir });
+      try {
+        const [pipeline] = (await (await fetch(`${server.url}/v1/pipelines?name=last-words`)).json()).items as Array<{ id: string }>;
+        assert.ok(pipeline, "the change itself was committed");
+        const logged = (await eventLog(server, `after=0&pipeline=${pipeline.id}&type=pipeline.created`)).events;
+        assert.deepEqual(logged.map((event) => [event.type, event.objectId]), [["pipeline.created", pipeline.id]], "its event is in the log");
+        const deliveries = server.db.$client.prepare("select state from webhook_deliveries where event_id = ?").all(logged[0].id);
+        assert.deepEqual(deliveries, [{ state: "pending" }], "and its webhook delivery waits in the outbox");
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
