@@ -218,7 +218,7 @@ describe("event log across a restart", () => {
 
       const server = await startTestServer({}, { dataDir });
       try {
-        const [pipeline] = (await (await fetch(`${server.url}/v1/pipelines?name=last-words`)).json()).items as Array<{ id: string }>;
+        const [pipeline] = ((await (await fetch(`${server.url}/v1/pipelines?name=last-words`)).json()) as { items: Array<{ id: string }> }).items;
         assert.ok(pipeline, "the change itself was committed");
         const logged = (await eventLog(server, `after=0&pipeline=${pipeline.id}&type=pipeline.created`)).events;
         assert.deepEqual(logged.map((event) => [event.type, event.objectId]), [["pipeline.created", pipeline.id]], "its event is in the log");
