@@ -103,7 +103,8 @@ export class PipelineService {
   /** Releases the pipeline, its elements and their media. Idempotent. */
   async releasePipeline(id: string): Promise<void> {
     if (!this.#store.getPipeline(id)) return;
-    this.#announceRelease({ pipelineId: id, pipeline: true, elementIds: this.#store.listElements(id).map((element) => element.id) });
+    const elements = this.#store.listElements(id);
+    this.#announceRelease({ pipelineId: id, pipeline: true, elementIds: elements.map((element) => element.id) });
     this.#store.deletePipeline(id);
     await this.#media.requestIfLive(id, "pipeline.release", { pipelineId: id });
     this.#media.forget(id);

@@ -96,13 +96,13 @@ describe("publish and play in the browser (Chromium in a private network namespa
     // From loopback the same requests get past access control: a malformed offer, no publisher, a list.
     const cases = [["/whip/e2e-remote", sdp, 400], ["/whep/e2e-remote", sdp, 409], ["/v1/pipelines", {}, 200]] as const;
     for (const [path, init, loopbackStatus] of cases) {
-      const remote = await fetchInNamespace(env.ns, `http://${env.ns.address}:${port}${path}`, init);
-      assert.equal(remote.status, 403, `${path} from ${env.ns.address}: ${remote.body}`);
+      const remote = await fetchInNamespace(env.namespace, `http://${env.namespace.address}:${port}${path}`, init);
+      assert.equal(remote.status, 403, `${path} from ${env.namespace.address}: ${remote.body}`);
       assert.equal(remote.contentType, "application/problem+json");
       const problem = JSON.parse(remote.body) as { code: string; detail: string };
       assert.equal(problem.code, "FORBIDDEN");
       assert.match(problem.detail, /loopback/);
-      const local = await fetchInNamespace(env.ns, `http://127.0.0.1:${port}${path}`, init);
+      const local = await fetchInNamespace(env.namespace, `http://127.0.0.1:${port}${path}`, init);
       assert.equal(local.status, loopbackStatus, `${path} from 127.0.0.1: ${local.body}`);
     }
   });

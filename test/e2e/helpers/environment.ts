@@ -9,7 +9,7 @@ import { createNamespace, requireRoot, type Namespace } from "./netns.ts";
 import { startServerInNamespace, type NamespacedServer } from "./server-process.ts";
 
 export interface BrowserEnvironment {
-  readonly ns: Namespace;
+  readonly namespace: Namespace;
   readonly server: NamespacedServer;
   readonly browser: NamespacedBrowser;
 }
@@ -35,7 +35,7 @@ export function useBrowserEnvironment(): BrowserEnvironment {
     }
   });
   return {
-    get ns() {
+    get namespace() {
       return ns!;
     },
     get server() {
