@@ -1,7 +1,8 @@
 /**
  * The `pipewright` command. `serve` (the default, what `npm start` runs) starts the server and
  * shuts it down gracefully on SIGINT/SIGTERM; `token create|list|revoke` manages API tokens in
- * the database; `openapi` rewrites openapi/openapi.json. Configuration errors end the process
+ * the database (a refused request — an unknown id, a stream pattern on an admin token — exits 1
+ * with a message); `openapi` rewrites openapi/openapi.json. Configuration errors end the process
  * with exit code 78 and a message naming the setting.
  */
 import { writeFileSync } from "node:fs";
@@ -21,7 +22,8 @@ import { TokenStore } from "./store/tokens.ts";
 const EXIT_CONFIG = 78;
 
 const USAGE = `usage: pipewright [serve] [--config file.yaml]
-       pipewright token create --scope admin|publish|play [--stream <glob>] [--name <label>]
+       pipewright token create --scope publish|play [--stream <glob>] [--name <label>]
+       pipewright token create --scope admin [--name <label>]
        pipewright token list
        pipewright token revoke <id>
        pipewright openapi            write openapi/openapi.json`;
@@ -79,7 +81,8 @@ function tokenCommand(config: Config, args: string[]): void {
         console.log(`${row.id}  ${row.scope.padEnd(7)}  streams=${row.streamPattern}  ${state}  ${row.name}`);
       }
     } else if (action === "revoke" && id) {
-      console.log(access.revokeToken(id) ? `revoked ${id}` : `no active token ${id}`);
+      if (!access.revokeToken(id)) throw new Error(`no active token ${id} (\`token list\` shows the ids)`);
+      console.log(`revoked ${id}`);
     } else {
       throw new Error(USAGE);
     }

@@ -53,6 +53,9 @@ export class AccessControl {
 
   createToken(input: { name: string; scope: TokenScope; streamPattern?: string }): { token: string; row: TokenRow } {
     if (!TOKEN_SCOPES.includes(input.scope)) throw new PipewrightError("INVALID_REQUEST", `scope must be one of ${TOKEN_SCOPES.join(", ")}`);
+    if (input.scope === "admin" && input.streamPattern !== undefined) {
+      throw new PipewrightError("INVALID_REQUEST", "a stream pattern limits publish and play tokens; an admin token may do everything, so it takes none");
+    }
     const token = `pw_${randomBytes(32).toString("base64url")}`;
     const row = this.#tokens.insert({ id: randomUUID(), name: input.name, scope: input.scope, streamPattern: input.streamPattern ?? "*", tokenHash: hashToken(token) });
     return { token, row };

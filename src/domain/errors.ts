@@ -34,6 +34,7 @@ export const ERROR_TABLE = {
   UNSUPPORTED_MEDIA: { status: 422, title: "Unsupported media", kurento: 40005 },
   CONNECT_ERROR: { status: 422, title: "Elements cannot be connected", kurento: 40004 },
   UNKNOWN_TYPE: { status: 422, title: "Unknown type", kurento: 40108 },
+  OPERATION_NOT_SUPPORTED: { status: 422, title: "Operation not supported by this element type", kurento: 40111 },
   PRECONDITION_REQUIRED: { status: 428, title: "Precondition required", kurento: 40003 },
   INTERNAL: { status: 500, title: "Internal error", kurento: 40003 },
   NOT_IMPLEMENTED: { status: 501, title: "Not implemented", kurento: 40006 },

@@ -9,6 +9,7 @@
  * any command reaches it.)
  */
 import type { CodecChoice, IceCandidateInit, MediaKind, NegotiatedMedia, NegotiationPlan } from "../media/protocol.ts";
+import { localCandidates } from "../media/webrtc/local-description.ts";
 import type { ElementRow } from "../store/pipelines.ts";
 import { PipewrightError } from "./errors.ts";
 import { planEndpoint } from "./offer-plans.ts";
@@ -49,7 +50,7 @@ export class WebRtcService {
 
   #endpoint(elementId: string): ElementRow {
     const element = this.#pipelines.getElement(elementId);
-    if (element.type !== "WebRtcEndpoint") throw new PipewrightError("INVALID_REQUEST", `${elementId} is a ${element.type}, not a WebRtcEndpoint`);
+    if (element.type !== "WebRtcEndpoint") throw new PipewrightError("OPERATION_NOT_SUPPORTED", `${elementId} is a ${element.type}; SDP and ICE operations belong to WebRtcEndpoints`);
     return element;
   }
 
@@ -120,6 +121,12 @@ export class WebRtcService {
   async gatherCandidates(elementId: string): Promise<void> {
     const element = this.#endpoint(elementId);
     await this.#pipelines.media.request(element.pipelineId, "webrtc.gatherCandidates", { elementId });
+  }
+
+  /** The local candidates of the endpoint's description (empty before it negotiated). */
+  localCandidates(elementId: string): IceCandidateInit[] {
+    const sdp = properties(this.#endpoint(elementId)).localSessionDescriptor;
+    return sdp === undefined ? [] : localCandidates(sdp);
   }
 
   localSessionDescriptor(elementId: string): string {

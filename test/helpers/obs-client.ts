@@ -13,6 +13,7 @@
  */
 import nodeDataChannel from "node-datachannel";
 import { RtpHeader, RtpPacket } from "werift";
+import { withoutCandidates } from "./offers.ts";
 
 const { PeerConnection, Audio, Video } = nodeDataChannel;
 type NdcPeer = InstanceType<typeof PeerConnection>;
@@ -178,18 +179,6 @@ export class ObsClient {
     this.audioTrack?.close();
     this.pc.close();
   }
-}
-
-/**
- * The SDP as OBS ≥ 30.2 posts it, gathering disabled: no `a=candidate`/`a=end-of-candidates`,
- * m-lines on port 9 and `c=IN IP4 0.0.0.0`.
- */
-export function withoutCandidates(sdp: string): string {
-  return sdp
-    .split("\r\n")
-    .filter((line) => !line.startsWith("a=candidate:") && line !== "a=end-of-candidates")
-    .map((line) => line.replace(/^(m=\w+) \d+ /, "$1 9 ").replace(/^c=IN IP4 .*$/, "c=IN IP4 0.0.0.0"))
-    .join("\r\n");
 }
 
 /** ICE credentials, fingerprint and the first host candidate of a libdatachannel offer. */

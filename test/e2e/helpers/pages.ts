@@ -1,8 +1,8 @@
 /**
  * Reads what a user of the built-in pages would see, from inside the page: the publisher's
  * camera resolution and sent codec (`window.pipewrightPublisher`, RTCPeerConnection stats), and
- * the player's decoded frames, their resolution and the negotiated codec
- * (`window.pipewrightPlayer`). Waits poll in the page and fail with the last value they saw.
+ * the player's decoded frames, their resolution and the negotiated codec, and the audio it
+ * receives (`window.pipewrightPlayer`). Waits poll in the page and fail with the last value they saw.
  */
 import type { Page } from "playwright-core";
 
@@ -71,6 +71,28 @@ export function playerVideo(page: Page): Promise<PlayerVideo> {
       video.mimeType = String(report.get(String(entry.codecId))?.mimeType ?? "");
     }
     return video;
+  });
+}
+
+export interface PlayerAudio {
+  packetsReceived: number;
+  totalSamplesReceived: number;
+  mimeType: string;
+}
+
+/** The player's inbound audio (inbound-rtp stats): packets and decoded samples, and its codec. */
+export function playerAudio(page: Page): Promise<PlayerAudio> {
+  return page.evaluate(async () => {
+    const player = (window as unknown as PageWindow).pipewrightPlayer;
+    const audio: PlayerAudio = { packetsReceived: 0, totalSamplesReceived: 0, mimeType: "" };
+    if (!player?.pc) return audio;
+    const report = await player.pc.getStats();
+    for (const entry of report.values()) {
+      if (entry.type !== "inbound-rtp" || entry.kind !== "audio") continue;
+      Object.assign(audio, { packetsReceived: entry.packetsReceived ?? 0, totalSamplesReceived: entry.totalSamplesReceived ?? 0 });
+      audio.mimeType = String(report.get(String(entry.codecId))?.mimeType ?? "");
+    }
+    return audio;
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * Runs `node src/main.ts serve` inside a network namespace, the way a user starts Pipewright:
- * HTTP on the namespace's 127.0.0.1 (so pages are a secure context for getUserMedia), media on
- * the namespace address only, a fresh data directory and the UDP range 40000–40100. The server's
+ * HTTP on every address of the namespace (pages load from its 127.0.0.1, a secure context for
+ * getUserMedia; the veth address lets a test be a client from another machine), media on the
+ * namespace address only, a fresh data directory and the UDP range 40000–40100. The server's
  * log is kept so a failing test can show its tail; `stop()` sends SIGTERM (graceful shutdown,
  * which also ends the media workers) and SIGKILL if that takes too long; the server is also
  * killed when the test process exits first.
@@ -22,7 +23,7 @@ export async function startServerInNamespace(ns: Namespace, port = 8888): Promis
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PIPEWRIGHT_")));
   Object.assign(env, {
     PIPEWRIGHT_PORT: String(port),
-    PIPEWRIGHT_HOST: "127.0.0.1",
+    PIPEWRIGHT_HOST: "0.0.0.0",
     PIPEWRIGHT_DATA_DIR: dataDir,
     PIPEWRIGHT_LOG_LEVEL: process.env.PIPEWRIGHT_TEST_LOG ?? "info",
     PIPEWRIGHT_WEBRTC_LISTEN_ADDRESS: ns.address,
