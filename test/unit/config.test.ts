@@ -66,4 +66,22 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({ file: yamlFile("webrtc:\n  portRange: [5000, 4000]\n"), env: {} }), /webrtc\.portRange/);
     assert.throws(() => loadConfig({ file: "/nonexistent/pipewright.yaml", env: {} }), /does not exist/);
   });
+
+  it("checks ICE servers: URIs, credentials that a Link header can carry, and one STUN and one TURN for the workers", () => {
+    const servers = (value: unknown, key = "iceServers") => loadConfig({ env: {}, overrides: { webrtc: { [key]: value } } });
+    assert.throws(() => servers([{ urls: "turn:user:pw@turn.example.test", username: "u", credential: "c" }]), /webrtc\.iceServers\.0\.urls \(env PIPEWRIGHT_WEBRTC_ICE_SERVERS\): .*carry no user or password/);
+    assert.throws(() => servers([{ urls: ["stun:ok.example.test", "turn:bad host"], username: "u", credential: "c" }]), /webrtc\.iceServers\.0\.urls\.1 .*not a host name/);
+    assert.throws(() => servers([{ urls: "turn:turn.example.test" }]), /webrtc\.iceServers\.0 .*: a TURN server needs credentials/);
+    assert.throws(() => servers([{ urls: "turn:turn.example.test", username: "u" }]), /username and credential go together/);
+    assert.throws(() => servers([{ urls: "turn:turn.example.test", username: "u", credential: "a,b" }]), /webrtc\.iceServers\.0\.credential .*must not contain/);
+    assert.throws(() => servers([{ urls: "turn:turn.example.test", secret: "long-enough", username: "u", credential: "c" }]), /either a secret/);
+    assert.throws(() => servers([{ urls: "stun:stun.example.test", ttl: 600 }]), /ttl applies to credentials minted from a secret/);
+    const twoTurn = [{ urls: ["turn:a.example.test", "turn:b.example.test"], secret: "long-enough" }];
+    assert.throws(() => servers(twoTurn, "serverIceServers"), /webrtc\.serverIceServers \(env PIPEWRIGHT_WEBRTC_SERVER_ICE_SERVERS\): the media workers use one TURN server; 2 are listed/);
+    assert.equal(servers(twoTurn).webrtc.iceServers.length, 1, "clients may get any number");
+    assert.throws(
+      () => loadConfig({ env: { PIPEWRIGHT_WEBRTC_SERVER_ICE_SERVERS: '[{"urls":"turns:turn.example.test?transport=udp","secret":"long-enough"}]' } }),
+      /webrtc\.serverIceServers\.0\.urls \(env PIPEWRIGHT_WEBRTC_SERVER_ICE_SERVERS\): .*DTLS/,
+    );
+  });
 });
