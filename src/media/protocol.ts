@@ -43,13 +43,35 @@ export interface WorkerSettings {
   logLevel: string;
   /** IPv4 address media sockets bind to; undefined = all interfaces. */
   listenAddress?: string;
-  announcedAddresses: string[];
-  announceOnly: boolean;
   portRange: [number, number];
   maxIncomingBitrate: number;
   connectTimeoutMs: number;
   gopCacheMaxPackets: number;
   pliMinIntervalMs: number;
+}
+
+/** A STUN or TURN server a worker gathers through, credentials included. */
+export interface GatheringServer {
+  urls: string;
+  username?: string;
+  credential?: string;
+}
+
+/**
+ * How one WebRtcEndpoint gathers candidates: the server's configuration with the endpoint's own
+ * Kurento properties (stunServerAddress, turnUrl, externalIPv4, networkInterfaces, iceTcp)
+ * applied. Decided by the control plane when the endpoint negotiates.
+ */
+export interface EndpointIce {
+  /** At most one STUN and one TURN server (werift takes one of each). */
+  servers: GatheringServer[];
+  /** Host candidate addresses to announce besides (or, with announceOnly, instead of) the interfaces'. */
+  announcedAddresses: string[];
+  announceOnly: boolean;
+  /** Gather on these interfaces only; empty = all. */
+  networkInterfaces: string[];
+  /** Also gather ICE-TCP candidates (RFC 6544). */
+  iceTcp: boolean;
 }
 
 export interface IceCandidateInit {
@@ -85,8 +107,8 @@ export interface Commands {
   "worker.configure": { params: WorkerSettings; result: void };
   "worker.ping": { params: Record<string, never>; result: WorkerHealth };
   "element.create": { params: { pipelineId: string; elementId: string; type: WorkerElementType; hubId?: string }; result: void };
-  "webrtc.processOffer": { params: { elementId: string; offer: string; plan: NegotiationPlan }; result: { answer: string; negotiated: NegotiatedMedia } };
-  "webrtc.generateOffer": { params: { elementId: string; direction: NegotiationPlan["direction"]; audio: boolean; video: boolean }; result: { offer: string } };
+  "webrtc.processOffer": { params: { elementId: string; offer: string; plan: NegotiationPlan; ice: EndpointIce }; result: { answer: string; negotiated: NegotiatedMedia } };
+  "webrtc.generateOffer": { params: { elementId: string; direction: NegotiationPlan["direction"]; audio: boolean; video: boolean; ice: EndpointIce }; result: { offer: string } };
   "webrtc.processAnswer": { params: { elementId: string; answer: string }; result: { negotiated: NegotiatedMedia } };
   "webrtc.addIceCandidates": { params: { elementId: string; candidates: IceCandidateInit[] }; result: void };
   /** Emits a `webrtc.candidate` event per local candidate, then `webrtc.gatheringDone`. */
@@ -116,6 +138,8 @@ export interface Events {
   /** A local ICE candidate of a WebRtcEndpoint, in SDP attribute form without `a=`. */
   "webrtc.candidate": { elementId: string; candidate: string; sdpMid: string; sdpMLineIndex: number };
   "webrtc.gatheringDone": { elementId: string };
+  /** Gathering went wrong in a way the endpoint still works around, e.g. no relay candidate from its TURN server. */
+  "webrtc.gatheringError": { elementId: string; reason: string };
   /** Facts learnt from the media itself, e.g. the real H.264 profile from the SPS. */
   "media.info": { elementId: string; kind: MediaKind; profileLevelId?: string };
   /** Media started or stopped flowing into (inputs) or out of (outputs) an element. */
