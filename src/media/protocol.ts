@@ -74,6 +74,37 @@ export interface EndpointIce {
   iceTcp: boolean;
 }
 
+/** A STUN/TURN server to probe, its URI already parsed by the control plane (RFC 7064/7065). */
+export interface ProbeTarget {
+  url: string;
+  scheme: "stun" | "stuns" | "turn" | "turns";
+  host: string;
+  port: number;
+  transport?: "udp" | "tcp";
+  username?: string;
+  credential?: string;
+}
+
+/** What probing one server found. */
+export interface ServerProbe {
+  url: string;
+  ok: boolean;
+  /** What happened, in words: the address learnt, or why it failed. */
+  detail: string;
+  /** Our address as the server saw it (STUN Binding, TURN Allocate). */
+  mappedAddress?: string;
+  /** TURN: the relayed address the server allocated. */
+  relayedAddress?: string;
+  ms: number;
+}
+
+/** The ICE self-test of a worker: the candidates an endpoint would offer, and each server probed. */
+export interface IceSelfTest {
+  candidates: Array<{ type: string; protocol: string; address: string; port: number }>;
+  gatheringMs: number;
+  servers: ServerProbe[];
+}
+
 export interface IceCandidateInit {
   candidate: string;
   sdpMid?: string;
@@ -106,6 +137,8 @@ export interface WorkerHealth {
 export interface Commands {
   "worker.configure": { params: WorkerSettings; result: void };
   "worker.ping": { params: Record<string, never>; result: WorkerHealth };
+  /** Gathers as an endpoint with `ice` would, and probes each of `probes` (STUN Binding, TURN Allocate). */
+  "worker.iceSelfTest": { params: { ice: EndpointIce; probes: ProbeTarget[] }; result: IceSelfTest };
   "element.create": { params: { pipelineId: string; elementId: string; type: WorkerElementType; hubId?: string }; result: void };
   "webrtc.processOffer": { params: { elementId: string; offer: string; plan: NegotiationPlan; ice: EndpointIce }; result: { answer: string; negotiated: NegotiatedMedia } };
   "webrtc.generateOffer": { params: { elementId: string; direction: NegotiationPlan["direction"]; audio: boolean; video: boolean; ice: EndpointIce }; result: { offer: string } };

@@ -13,6 +13,7 @@ import { PassThrough } from "./elements/pass-through.ts";
 import { WebRtcEndpoint } from "./elements/webrtc-endpoint.ts";
 import { FlowMonitor } from "./flow-monitor.ts";
 import type { Commands, CommandName, ControlMessage, EventName, Events, WorkerElementType, WorkerMessage, WorkerSettings } from "./protocol.ts";
+import { iceSelfTest } from "./webrtc/ice-self-test.ts";
 import { TurnHealth } from "./webrtc/turn-health.ts";
 import { WorkerError } from "./worker-error.ts";
 
@@ -132,6 +133,10 @@ export class WorkerRuntime {
       endpoints: this.#objects.size,
       udpSockets: process.getActiveResourcesInfo().filter((resource) => resource === "UDPWrap").length,
     }),
+    "worker.iceSelfTest": ({ ice, probes }) => {
+      if (!this.#settings) throw new WorkerError("INVALID_STATE", "worker not configured");
+      return iceSelfTest(this.#settings, ice, probes);
+    },
     "element.create": ({ pipelineId, elementId, type, hubId }) => {
       if (this.#objects.has(elementId)) throw new WorkerError("INVALID_STATE", `element ${elementId} exists`);
       this.#objects.set(elementId, this.#create(pipelineId, elementId, type, hubId));

@@ -23,7 +23,27 @@ export function interfaceAddresses(names: readonly string[]): string[] {
   return names.flatMap((name) => (found[name] ?? []).filter((info) => info.family === "IPv4").map((info) => info.address));
 }
 
-export function hostAddresses(settings: WorkerSettings, ice: EndpointIce): HostAddresses {
+/** werift skips tunnels and virtual bridges when it enumerates (after Chromium's network.cc). */
+const SKIPPED_INTERFACES = /^(ipsec|tun|utun|tap|vmnet|veth)/;
+
+/** The addresses werift's own enumeration finds: IPv4, not loopback, not link-local. */
+export function enumeratedAddresses(): string[] {
+  return Object.entries(networkInterfaces())
+    .filter(([name]) => !SKIPPED_INTERFACES.test(name))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([, infos]) => (infos ?? []).filter((info) => info.family === "IPv4" && !info.internal && !info.address.startsWith("169.254.")).map((info) => info.address));
+}
+
+/** Every address the host candidates of an endpoint carry. */
+export function candidateAddresses(settings: Pick<WorkerSettings, "listenAddress">, ice: EndpointIce): string[] {
+  const hosts = hostAddresses(settings, ice);
+  let enumerated = hosts.enumerate ? enumeratedAddresses() : [];
+  // werift keeps only the listen address of what it enumerates, when it is among them.
+  if (enumerated.includes(settings.listenAddress ?? "")) enumerated = [settings.listenAddress!];
+  return [...new Set([...hosts.addresses, ...enumerated])];
+}
+
+export function hostAddresses(settings: Pick<WorkerSettings, "listenAddress">, ice: EndpointIce): HostAddresses {
   if (ice.announceOnly) {
     const listen = settings.listenAddress ? [settings.listenAddress] : [];
     return { enumerate: false, addresses: [...new Set([...ice.announcedAddresses, ...listen])] };
