@@ -1,7 +1,8 @@
 /**
  * Runs `node src/main.ts serve` inside a network namespace, the way a user starts Pipewright:
  * HTTP on the namespace's 127.0.0.1 (so pages are a secure context for getUserMedia), media on
- * the namespace address only, a fresh data directory and the UDP range 40000–40100. The server's
+ * the namespace address only, a fresh data directory and the UDP range 40000–40100 (options add
+ * settings, another port and range for a second server). The server's
  * log is kept so a failing test can show its tail; `stop()` sends SIGTERM (graceful shutdown,
  * which also ends the media workers) and SIGKILL if that takes too long; the server is also
  * killed when the test process exits first.
@@ -34,7 +35,16 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
-export async function startServerInNamespace(ns: Namespace, port = 8888): Promise<NamespacedServer> {
+export interface ServerOptions {
+  port?: number;
+  /** More PIPEWRIGHT_* (or KMS_*) settings. */
+  env?: Record<string, string>;
+  /** UDP range of the media ports; give a second server its own. */
+  portRange?: string;
+}
+
+export async function startServerInNamespace(ns: Namespace, options: ServerOptions = {}): Promise<NamespacedServer> {
+  const port = options.port ?? 8888;
   const dataDir = mkdtempSync(join(tmpdir(), "pipewright-e2e-"));
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PIPEWRIGHT_")));
   Object.assign(env, {
@@ -44,7 +54,8 @@ export async function startServerInNamespace(ns: Namespace, port = 8888): Promis
     PIPEWRIGHT_LOG_LEVEL: process.env.PIPEWRIGHT_TEST_LOG ?? "info",
     PIPEWRIGHT_WEBRTC_LISTEN_ADDRESS: ns.address,
     PIPEWRIGHT_WEBRTC_ANNOUNCE_ONLY: "true",
-    PIPEWRIGHT_WEBRTC_PORT_RANGE: "40000-40100",
+    PIPEWRIGHT_WEBRTC_PORT_RANGE: options.portRange ?? "40000-40100",
+    ...options.env,
   });
   const [command, ...prefix] = ns.exec;
   const child = spawn(command, [...prefix, process.execPath, "src/main.ts", "serve"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
