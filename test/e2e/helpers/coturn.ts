@@ -28,6 +28,8 @@ export interface CoturnOptions {
   /** Relay ports [min, max]; instances in one namespace need separate ranges. */
   relayPorts: [number, number];
   auth: CoturnAuth;
+  /** More addresses to listen on besides 10.250.0.2 (relaying is always from 10.250.0.2). */
+  alsoListenOn?: string[];
 }
 
 function requireTurnserver(): void {
@@ -59,7 +61,7 @@ export async function startCoturn(ns: Namespace, options: CoturnOptions): Promis
   const dir = mkdtempSync(join(tmpdir(), "pipewright-coturn-"));
   const auth = "secret" in options.auth ? ["use-auth-secret", `static-auth-secret=${options.auth.secret}`] : ["lt-cred-mech", `user=${options.auth.user}:${options.auth.password}`];
   const config = [
-    `listening-ip=${TURN_ADDRESS}`,
+    ...[TURN_ADDRESS, ...(options.alsoListenOn ?? [])].map((address) => `listening-ip=${address}`),
     `relay-ip=${TURN_ADDRESS}`,
     `listening-port=${options.port}`,
     `min-port=${options.relayPorts[0]}`,

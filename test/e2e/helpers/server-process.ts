@@ -7,7 +7,7 @@
  * which also ends the media workers) and SIGKILL if that takes too long; the server is also
  * killed when the test process exits first.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,8 @@ const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export interface NamespacedServer {
   /** Base URL as seen from inside the namespace (Chromium runs there too). */
   url: string;
+  /** An admin token, when one was asked for. */
+  token?: string;
   /** The last lines the server printed. */
   logTail(lines?: number): string;
   stop(): Promise<void>;
@@ -41,6 +43,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** UDP range of the media ports; give a second server its own. */
   portRange?: string;
+  /** Create an admin token first (clients outside the namespace's loopback need one). */
+  adminToken?: boolean;
 }
 
 export async function startServerInNamespace(ns: Namespace, options: ServerOptions = {}): Promise<NamespacedServer> {
@@ -57,6 +61,7 @@ export async function startServerInNamespace(ns: Namespace, options: ServerOptio
     PIPEWRIGHT_WEBRTC_PORT_RANGE: options.portRange ?? "40000-40100",
     ...options.env,
   });
+  const token = options.adminToken ? createAdminToken(env) : undefined;
   const [command, ...prefix] = ns.exec;
   const child = spawn(command, [...prefix, process.execPath, "src/main.ts", "serve"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   // If the test process ends first (interrupted, crashed), the server goes with it.
@@ -109,5 +114,13 @@ export async function startServerInNamespace(ns: Namespace, options: ServerOptio
     await stop();
     throw error;
   });
-  return { url, logTail, stop };
+  return { url, token, logTail, stop };
+}
+
+/** `pipewright token create --scope admin` against the server's data directory, before it starts. */
+function createAdminToken(env: NodeJS.ProcessEnv): string {
+  const output = execFileSync(process.execPath, ["src/main.ts", "token", "create", "--scope", "admin", "--name", "e2e"], { cwd: REPO_ROOT, env, encoding: "utf8" });
+  const token = /^\s+(pw_\S+)$/m.exec(output)?.[1];
+  if (!token) throw new Error(`no token in: ${output}`);
+  return token;
 }
