@@ -86,6 +86,7 @@ export function formatIceUri(uri: IceUri): string {
   return `${uri.scheme}:${host}:${uri.port}${uri.transport ? `?transport=${uri.transport}` : ""}`;
 }
 
-export function isTurn(uri: IceUri): boolean {
-  return uri.scheme === "turn" || uri.scheme === "turns";
+/** `stun:<address>:<port>` for a bare address (Kurento's stunServerAddress/stunServerPort), checked. */
+export function stunUrlFor(address: string, port = 3478): string {
+  return formatIceUri(parseIceUri(`stun:${address.includes(":") ? `[${address}]` : address}:${port}`));
 }

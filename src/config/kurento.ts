@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatIceUri } from "./ice-uri.ts";
+import { stunUrlFor } from "./ice-uri.ts";
 import { parseKurentoTurnUrl } from "./kurento-turn-url.ts";
 import { kurentoSettingsSchema, type KurentoSettings } from "./schema.ts";
 
@@ -112,7 +112,7 @@ function validated(raw: Record<string, unknown>, source: string, fromEnv: boolea
 function serverIceServers(settings: KurentoSettings, source: string, note: Note): unknown[] | undefined {
   const servers: unknown[] = [];
   if (settings.stunServerAddress !== undefined) {
-    servers.push({ urls: formatIceUri({ scheme: "stun", host: settings.stunServerAddress, port: settings.stunServerPort ?? 3478 }) });
+    servers.push({ urls: stunUrlFor(settings.stunServerAddress, settings.stunServerPort) });
   } else if (settings.stunServerPort !== undefined) {
     note(`${source}: stunServerPort without stunServerAddress has no effect`);
   }

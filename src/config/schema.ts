@@ -5,10 +5,16 @@
  * Objects are strict, so a misspelt key stops start-up with its path instead of being ignored.
  */
 import { z } from "zod";
-import { parseIceUri } from "./ice-uri.ts";
+import { parseIceUri, stunUrlFor } from "./ice-uri.ts";
 import { parseKurentoTurnUrl } from "./kurento-turn-url.ts";
 
 const port = z.number().int().min(0).max(65535);
+
+/** A network interface name as Linux allows it (IFNAMSIZ 16, with the NUL). */
+const INTERFACE_NAME = /^[\w.:@-]{1,15}$/;
+/** Kurento's networkInterfaces format: names separated by commas, e.g. `eth0,enp0s25`. */
+export const INTERFACE_LIST = /^\s*[\w.:@-]{1,15}(\s*,\s*[\w.:@-]{1,15})*\s*$/;
+export const INTERFACE_LIST_MESSAGE = "must be interface names separated by commas, e.g. eth0,enp0s25";
 
 /** `check` as a zod refinement whose message is the thrown error's. */
 function checkedBy(check: (value: string) => unknown) {
@@ -126,7 +132,7 @@ export const configSchema = z.strictObject({
       /** Announce only `listenAddress` and `announcedAddresses`, not every interface address. */
       announceOnly: z.boolean().default(false),
       /** Gather host candidates on these network interfaces only (Kurento's networkInterfaces); empty = all. */
-      networkInterfaces: z.array(z.string().regex(/^[\w.:@-]{1,15}$/, "not a network interface name")).default([]),
+      networkInterfaces: z.array(z.string().regex(INTERFACE_NAME, "not a network interface name")).default([]),
       /** UDP (and ICE-TCP) ports media sockets are taken from: [min, max]. */
       portRange: z
         .tuple([port.min(1024), port.min(1024)])
@@ -209,12 +215,12 @@ const kurentoPort = z.union([port.min(1), z.string().regex(/^\d{1,5}$/).transfor
 export const kurentoSettingsSchema = z.strictObject({
   /** A Kurento configuration directory (e.g. /etc/kurento) whose modules/kurento/*.conf.ini files are read. */
   configDir: z.string().min(1).optional(),
-  stunServerAddress: z.string().superRefine(checkedBy((value) => parseIceUri(`stun:${value.includes(":") ? `[${value}]` : value}`))).optional(),
+  stunServerAddress: z.string().superRefine(checkedBy((value) => stunUrlFor(value))).optional(),
   stunServerPort: kurentoPort.optional(),
   turnURL: z.string().superRefine(checkedBy(parseKurentoTurnUrl)).optional(),
   externalIPv4: z.ipv4().optional(),
   externalIPv6: z.ipv6().optional(),
-  networkInterfaces: z.string().regex(/^\s*[\w.:@-]{1,15}(\s*,\s*[\w.:@-]{1,15})*\s*$/, "must be interface names separated by commas, e.g. eth0,enp0s25").optional(),
+  networkInterfaces: z.string().regex(INTERFACE_LIST, INTERFACE_LIST_MESSAGE).optional(),
   minPort: kurentoPort.optional(),
   maxPort: kurentoPort.optional(),
   iceTcp: kurentoFlag.optional(),

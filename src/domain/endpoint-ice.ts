@@ -8,9 +8,9 @@
  * server gets fresh credentials at every negotiation when it is configured with a secret.
  */
 import { isIP } from "node:net";
-import { formatIceUri, parseIceUri } from "../config/ice-uri.ts";
+import { parseIceUri, stunUrlFor } from "../config/ice-uri.ts";
 import { parseKurentoTurnUrl } from "../config/kurento-turn-url.ts";
-import type { Config } from "../config/schema.ts";
+import { type Config, INTERFACE_LIST, INTERFACE_LIST_MESSAGE } from "../config/schema.ts";
 import type { EndpointIce, GatheringServer } from "../media/protocol.ts";
 import { PipewrightError } from "./errors.ts";
 import { issueIceServers } from "./ice-servers.ts";
@@ -26,25 +26,19 @@ function invalid(name: string, message: string): PipewrightError {
   return new PipewrightError("INVALID_REQUEST", `${name}: ${message}`);
 }
 
-function stunUrl(address: string, port: number | undefined): string {
-  return formatIceUri(parseIceUri(`stun:${address.includes(":") ? `[${address}]` : address}:${port ?? 3478}`));
-}
-
 /** Throws INVALID_REQUEST unless `value` (already of the kmd type) is usable for property `name`. */
 export function checkIceProperty(name: string, value: unknown): void {
   if (!ICE_PROPERTIES.has(name) || value === null) return;
   try {
     if (name === "turnUrl" && value !== "") parseKurentoTurnUrl(value as string);
-    if (name === "stunServerAddress" && value !== "") stunUrl(value as string, undefined);
+    if (name === "stunServerAddress" && value !== "") stunUrlFor(value as string);
   } catch (error) {
     throw invalid(name, (error as Error).message);
   }
   if (name === "stunServerPort" && ((value as number) < 1 || (value as number) > 65535)) throw invalid(name, "must be a port from 1 to 65535");
   if (name === "externalIPv4" && value !== "" && isIP(value as string) !== 4) throw invalid(name, `${value} is not an IPv4 address`);
   if (name === "externalIPv6" && value !== "" && isIP(value as string) !== 6) throw invalid(name, `${value} is not an IPv6 address`);
-  if (name === "networkInterfaces" && value !== "" && !/^\s*[\w.:@-]{1,15}(\s*,\s*[\w.:@-]{1,15})*\s*$/.test(value as string)) {
-    throw invalid(name, "must be interface names separated by commas, e.g. eth0,enp0s25");
-  }
+  if (name === "networkInterfaces" && value !== "" && !INTERFACE_LIST.test(value as string)) throw invalid(name, INTERFACE_LIST_MESSAGE);
 }
 
 /** A property that is set (Kurento clients clear one with an empty string). */
@@ -59,7 +53,7 @@ function gatheringServers(settings: WebRtcSettings, properties: Record<string, u
   );
   const stunAddress = given<string>(properties, "stunServerAddress");
   const turnUrl = given<string>(properties, "turnUrl");
-  const stun = stunAddress ? [{ urls: stunUrl(stunAddress, given<number>(properties, "stunServerPort")) }] : configured.filter((server) => server.urls.startsWith("stun"));
+  const stun = stunAddress ? [{ urls: stunUrlFor(stunAddress, given<number>(properties, "stunServerPort")) }] : configured.filter((server) => server.urls.startsWith("stun"));
   const turn = turnUrl ? [parseKurentoTurnUrl(turnUrl)] : configured.filter((server) => server.urls.startsWith("turn"));
   return [...stun, ...turn];
 }
