@@ -65,7 +65,7 @@ describe("TURN relay through coturn (Chromium in a private network namespace)", 
     cleanups.push(async () => firewalled.remove());
     coturn = await startCoturn(ns, { port: 3478, relayPorts: [49160, 49260], auth: { secret: SECRET }, alsoListenOn: ["10.251.0.2"] });
     cleanups.push(() => coturn.stop());
-    staticCoturn = await startCoturn(ns, { port: 3479, relayPorts: [49300, 49400], auth: { user: "kms", password: "kms-turn-password" } });
+    staticCoturn = await startCoturn(ns, { port: 3578, relayPorts: [49300, 49400], auth: { user: "kms", password: "kms-turn-password" } });
     cleanups.push(() => staticCoturn.stop());
     return { env: { PIPEWRIGHT_WEBRTC_ICE_SERVERS: JSON.stringify([{ urls: TURN_URL, secret: SECRET }]) } };
   });
@@ -171,7 +171,7 @@ describe("TURN relay through coturn (Chromium in a private network namespace)", 
   it("an endpoint given a Kurento turnURL over REST (invoke setTurnUrl) gathers relay candidates through that TURN server", async () => {
     const page = await open("/");
     try {
-      const turnUrl = `kms:kms-turn-password@${TURN_ADDRESS}:3479?transport=udp`;
+      const turnUrl = `kms:kms-turn-password@${TURN_ADDRESS}:3578?transport=udp`;
       const result = await page.evaluate(async (url) => {
         const api = async (method: string, path: string, body?: unknown) => {
           const response = await fetch(`/v1${path}`, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -73,6 +73,9 @@ export async function startCoturn(ns: Namespace, options: CoturnOptions): Promis
     "no-dtls",
     "no-cli",
     "no-multicast-peers",
+    // With two listening addresses coturn would also open listening-port + 1 for RFC 5780 NAT
+    // discovery, taking the port of a second instance.
+    "no-rfc5780",
     `db=${join(dir, "turndb")}`,
     `pidfile=${join(dir, "turnserver.pid")}`,
     "log-file=stdout",
