@@ -57,8 +57,6 @@ export function workerSettings(config: Config): WorkerSettings {
   return {
     logLevel: config.logLevel,
     listenAddress: webrtc.listenAddress,
-    announcedAddresses: webrtc.announcedAddresses,
-    announceOnly: webrtc.announceOnly,
     portRange: webrtc.portRange,
     maxIncomingBitrate: webrtc.maxIncomingBitrate,
     connectTimeoutMs: webrtc.connectTimeoutMs,
@@ -95,7 +93,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
   const pipelineStore = new PipelineStore(db);
   const sessions = new SessionStore(db);
   const pipelines = new PipelineService(pipelineStore, new PipelineMedia(pipelineStore, media), events, kurentoCatalogue());
-  const webrtc = new WebRtcService(pipelines);
+  const webrtc = new WebRtcService(pipelines, config.webrtc);
   const streams = new StreamService(
     { pipelines, webrtc, store: pipelineStore, sessions, events, log: log.child({ component: "streams" }) },
     { publisherGraceMs: config.webrtc.publisherGraceMs },

@@ -15,9 +15,13 @@ export interface AccessRequest {
   /** The token from `Authorization: Bearer`, if any. */
   bearer?: string;
   remoteAddress?: string;
-  action: Action;
+  /** The right needed; with a list, any one of them. */
+  action: Action | readonly Action[];
   stream?: string;
 }
+
+/** Who was let in: a token's id, or `local` for a loopback client while no token exists. */
+export type CallerId = string;
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
@@ -33,9 +37,9 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-function allows(row: TokenRow, action: Action, stream: string | undefined): boolean {
+function allows(row: TokenRow, action: Action | readonly Action[], stream: string | undefined): boolean {
   if (row.scope === "admin") return true;
-  if (row.scope !== action) return false;
+  if (typeof action === "string" ? row.scope !== action : !action.includes(row.scope)) return false;
   return stream === undefined || globToRegExp(row.streamPattern).test(stream);
 }
 
@@ -70,9 +74,9 @@ export class AccessControl {
   }
 
   /** Throws UNAUTHORIZED (401) or FORBIDDEN (403) unless the request may do `action`. */
-  authorize(request: AccessRequest): void {
+  authorize(request: AccessRequest): CallerId {
     if (this.loopbackOnly) {
-      if (isLoopback(request.remoteAddress)) return;
+      if (isLoopback(request.remoteAddress)) return "local";
       throw new PipewrightError(
         "FORBIDDEN",
         "no API token is configured, so only clients on this machine (loopback) may use Pipewright; create one with `npm run token -- create --scope publish`",
@@ -85,8 +89,10 @@ export class AccessControl {
       throw new PipewrightError("UNAUTHORIZED", "the bearer token is not valid");
     }
     if (!allows(row, request.action, request.stream)) {
-      const what = request.stream ? `${request.action} stream ${request.stream}` : request.action;
+      const action = typeof request.action === "string" ? request.action : request.action.join(" or ");
+      const what = request.stream ? `${action} stream ${request.stream}` : action;
       throw new PipewrightError("FORBIDDEN", `token "${row.name}" (${row.scope}, streams ${row.streamPattern}) may not ${what}`);
     }
+    return row.id;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * What media workers report, turned into domain state and events: connection and ICE state,
- * local ICE candidates (Kurento's IceCandidateFound / IceGatheringDone), media flow per
+ * local ICE candidates (Kurento's IceCandidateFound / IceGatheringDone) and gathering errors
+ * (a TURN server that gave no relay candidate), media flow per
  * direction and type (MediaFlowIn/OutStateChanged), and facts read from the media such as a
  * publisher's real H.264 profile. WHIP/WHEP sessions follow their endpoint's connection state.
  */
@@ -83,6 +84,13 @@ export class MediaEventRouter {
         const { localCandidate, remoteCandidate } = data as Events["webrtc.candidatePair"];
         this.#store.updateElementProperties(element.id, { ICECandidatePairs: [{ streamId: "1", componentId: 1, localCandidate, remoteCandidate }] });
         this.#events.publish("element.candidatePairSelected", scope, { localCandidate, remoteCandidate });
+        return;
+      }
+      case "webrtc.gatheringError": {
+        // Kurento's ICE_GATHER_CANDIDATES_ERROR (40400): the endpoint still negotiates, with fewer candidates.
+        const { reason } = data as Events["webrtc.gatheringError"];
+        this.#log.warn({ elementId: element.id, reason }, "ICE gathering problem");
+        this.#events.publish("element.error", scope, { errorType: "ICE_GATHER_CANDIDATES_ERROR", description: reason });
         return;
       }
       case "media.info": {

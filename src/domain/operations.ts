@@ -10,6 +10,7 @@ import type { ElementRow, MediaTypeName, PipelineRow } from "../store/pipelines.
 import type { KmdMethod, KmdProperty, RemoteClass } from "./catalogue/kmd.ts";
 import { MEDIA_PENDING } from "./catalogue/support.ts";
 import { checkValue } from "./catalogue/values.ts";
+import { checkIceProperty } from "./endpoint-ice.ts";
 import { PipewrightError } from "./errors.ts";
 import { elementMethods, type MethodTable } from "./element-methods.ts";
 import type { PipelineService } from "./pipelines.ts";
@@ -38,10 +39,12 @@ function accessorName(prefix: "get" | "set", property: string): string {
 export class OperationService {
   readonly #pipelines: PipelineService;
   readonly #methods: MethodTable;
+  readonly #defaults: Record<string, unknown>;
 
   constructor(pipelines: PipelineService, webrtc: WebRtcService) {
     this.#pipelines = pipelines;
     this.#methods = elementMethods(pipelines, webrtc);
+    this.#defaults = { ...PROPERTY_DEFAULTS, ...webrtc.iceDefaults() };
   }
 
   /** A stored pipeline or element by id. */
@@ -129,7 +132,7 @@ export class OperationService {
         return (object.kind === "pipeline" ? (row as PipelineRow).name : (row as ElementRow).properties.name) ?? row.id;
     }
     const stored = row.properties[name];
-    return stored ?? PROPERTY_DEFAULTS[name] ?? null;
+    return stored ?? this.#defaults[name] ?? null;
   }
 
   async #set(object: MediaObjectRow, cls: RemoteClass, name: string, params: Record<string, unknown>): Promise<null> {
@@ -137,6 +140,7 @@ export class OperationService {
     const keys = Object.keys(params);
     if (keys.length !== 1 || keys[0] !== name) throw new PipewrightError("INVALID_REQUEST", `${accessorName("set", name)} takes one parameter, '${name}'`);
     const value = checkValue(this.#pipelines.catalogue, property.type, params[name], name, this.#pipelines.resolveType);
+    if (object.kind === "element" && object.row.type === "WebRtcEndpoint") checkIceProperty(name, value);
     if (object.kind === "pipeline") {
       if (name === "name") this.#pipelines.renamePipeline(object.row.id, value as string);
       else this.#pipelines.setPipelineProperties(object.row.id, { [name]: value });
@@ -159,6 +163,7 @@ export class OperationService {
     if (!cls) throw new PipewrightError("UNKNOWN_TYPE", `Factory '${type}' not found: there is no such Kurento type`);
     for (const [name, value] of Object.entries(properties)) {
       checkValue(this.#pipelines.catalogue, this.#settable(cls, name).type, value, name, this.#pipelines.resolveType);
+      if (type === "WebRtcEndpoint") checkIceProperty(name, value);
     }
   }
 

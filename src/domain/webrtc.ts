@@ -6,10 +6,12 @@
  * What was negotiated — the codec and direction per kind — is kept on the element, since the
  * codec an endpoint sends is what others connected to it must be offered. (A media-lost
  * endpoint's worker object is already fresh: its pipeline is re-created on a worker before
- * any command reaches it.)
+ * any command reaches it.) How the endpoint gathers comes from the configuration and its own
+ * ICE properties (endpoint-ice.ts), decided at each negotiation.
  */
 import type { CodecChoice, IceCandidateInit, MediaKind, NegotiatedMedia, NegotiationPlan } from "../media/protocol.ts";
 import { localCandidates } from "../media/webrtc/local-description.ts";
+import { endpointIce, iceDefaults, type WebRtcSettings } from "./endpoint-ice.ts";
 import type { ElementRow } from "../store/pipelines.ts";
 import { PipewrightError } from "./errors.ts";
 import { planEndpoint } from "./offer-plans.ts";
@@ -43,9 +45,16 @@ export function endpointDirection(element: ElementRow): NegotiationPlan["directi
 
 export class WebRtcService {
   readonly #pipelines: PipelineService;
+  readonly #settings: WebRtcSettings;
 
-  constructor(pipelines: PipelineService) {
+  constructor(pipelines: PipelineService, settings: WebRtcSettings) {
     this.#pipelines = pipelines;
+    this.#settings = settings;
+  }
+
+  /** What the ICE property getters return where nothing was set on the endpoint. */
+  iceDefaults(): Record<string, unknown> {
+    return iceDefaults(this.#settings);
   }
 
   #endpoint(elementId: string): ElementRow {
@@ -80,7 +89,12 @@ export class WebRtcService {
     const element = this.#endpoint(elementId);
     this.#requireFresh(element);
     const chosen = plan ?? planEndpoint(offer, endpointDirection(element), this.#sourceCodecs(element));
-    const { answer, negotiated } = await this.#pipelines.media.request(element.pipelineId, "webrtc.processOffer", { elementId, offer, plan: chosen });
+    const { answer, negotiated } = await this.#pipelines.media.request(element.pipelineId, "webrtc.processOffer", {
+      elementId,
+      offer,
+      plan: chosen,
+      ice: endpointIce(this.#settings, element.properties),
+    });
     this.#negotiated(element, negotiated, { localSessionDescriptor: answer, remoteSessionDescriptor: offer });
     return answer;
   }
@@ -94,6 +108,7 @@ export class WebRtcService {
       direction: endpointDirection(element),
       audio: options.offerToReceiveAudio !== false,
       video: options.offerToReceiveVideo !== false,
+      ice: endpointIce(this.#settings, element.properties),
     });
     this.#pipelines.updateProperties(elementId, { localSessionDescriptor: offer, offerPending: true } satisfies WebRtcProperties);
     return offer;

@@ -87,6 +87,13 @@ export class MediaSupervisor extends EventEmitter<SupervisorEvents> {
     return this.#slots[slot]!.request(method, params);
   }
 
+  /** Sends a command that concerns no pipeline to the first running worker. */
+  requestAnyWorker<K extends CommandName>(method: K, params: Commands[K]["params"]): Promise<Commands[K]["result"]> {
+    const handle = this.#slots.find((slot) => slot?.alive);
+    if (!handle) return Promise.reject(new WorkerError("UNAVAILABLE", "no media worker is running"));
+    return handle.request(method, params);
+  }
+
   /** Asks every running worker for its health (pid, memory, element count). */
   health(): Promise<WorkerHealth[]> {
     return Promise.all(this.#slots.filter((handle) => handle?.alive).map((handle) => handle!.request("worker.ping", {})));

@@ -13,6 +13,8 @@ import { PassThrough } from "./elements/pass-through.ts";
 import { WebRtcEndpoint } from "./elements/webrtc-endpoint.ts";
 import { FlowMonitor } from "./flow-monitor.ts";
 import type { Commands, CommandName, ControlMessage, EventName, Events, WorkerElementType, WorkerMessage, WorkerSettings } from "./protocol.ts";
+import { iceSelfTest } from "./webrtc/ice-self-test.ts";
+import { TurnHealth } from "./webrtc/turn-health.ts";
 import { WorkerError } from "./worker-error.ts";
 
 type Handlers = { [K in CommandName]: (params: Commands[K]["params"]) => Promise<Commands[K]["result"]> | Commands[K]["result"] };
@@ -23,6 +25,7 @@ export class WorkerRuntime {
   readonly #log: Logger;
   readonly #objects = new Map<string, WorkerObject>();
   readonly #flow: FlowMonitor;
+  readonly #turnHealth = new TurnHealth();
   #settings: WorkerSettings | undefined;
 
   constructor(send: (message: WorkerMessage) => void, log: Logger) {
@@ -104,8 +107,9 @@ export class WorkerRuntime {
           gatheringDone: () => this.emit("webrtc.gatheringDone", { elementId }),
           dtlsState: (state) => this.emit("webrtc.dtlsState", { elementId, state }),
           candidatePair: (localCandidate, remoteCandidate) => this.emit("webrtc.candidatePair", { elementId, localCandidate, remoteCandidate }),
+          gatheringError: (reason) => this.emit("webrtc.gatheringError", { elementId, reason }),
           videoProfile: (profileLevelId) => this.emit("media.info", { elementId, kind: "video", profileLevelId }),
-        });
+        }, this.#turnHealth);
       case "PassThrough":
         return new PassThrough(pipelineId, elementId, settings);
       case "Dispatcher":
@@ -131,12 +135,16 @@ export class WorkerRuntime {
       endpoints: this.#objects.size,
       udpSockets: process.getActiveResourcesInfo().filter((resource) => resource === "UDPWrap").length,
     }),
+    "worker.iceSelfTest": ({ ice, probes }) => {
+      if (!this.#settings) throw new WorkerError("INVALID_STATE", "worker not configured");
+      return iceSelfTest(this.#settings, ice, probes);
+    },
     "element.create": ({ pipelineId, elementId, type, hubId }) => {
       if (this.#objects.has(elementId)) throw new WorkerError("INVALID_STATE", `element ${elementId} exists`);
       this.#objects.set(elementId, this.#create(pipelineId, elementId, type, hubId));
     },
-    "webrtc.processOffer": ({ elementId, offer, plan }) => this.#webrtc(elementId).processOffer(offer, plan),
-    "webrtc.generateOffer": async ({ elementId, direction, audio, video }) => ({ offer: await this.#webrtc(elementId).generateOffer(direction, audio, video) }),
+    "webrtc.processOffer": ({ elementId, offer, plan, ice }) => this.#webrtc(elementId).processOffer(offer, plan, ice),
+    "webrtc.generateOffer": async ({ elementId, direction, audio, video, ice }) => ({ offer: await this.#webrtc(elementId).generateOffer(direction, audio, video, ice) }),
     "webrtc.processAnswer": async ({ elementId, answer }) => ({ negotiated: await this.#webrtc(elementId).processAnswer(answer) }),
     "webrtc.addIceCandidates": ({ elementId, candidates }) => this.#webrtc(elementId).addIceCandidates(candidates),
     "webrtc.gatherCandidates": ({ elementId }) => this.#webrtc(elementId).gatherCandidates(),

@@ -103,8 +103,11 @@ describe("Kurento tutorials' media flows with kurento-client", () => {
     const types = events.map((event) => event.type);
     const found = events.filter((event) => event.type === "IceCandidateFound");
     assert.ok(found.length > 0, "IceCandidateFound arrived");
-    const candidate = found[0].data.candidate as Record<string, unknown>;
+    const candidates = found.map((event) => event.data.candidate as Record<string, unknown>);
+    const candidate = candidates.find((item) => / udp /i.test(String(item.candidate)));
+    assert.ok(candidate, `a UDP candidate among ${candidates.map((item) => item.candidate).join(" | ")}`);
     assert.match(String(candidate.candidate), /^candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/i);
+    assert.equal(candidate.__type__, "IceCandidate", "a register travels with its type, as Kurento sends it");
     assert.equal(typeof candidate.sdpMLineIndex, "number");
     assert.ok(types.lastIndexOf("IceCandidateFound") < types.indexOf("IceGatheringDone"), "every candidate comes before IceGatheringDone");
     const ice = events.filter((event) => event.type === "IceComponentStateChanged").map((event) => event.data.state);

@@ -12,11 +12,13 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import dns from "node:dns";
+import { isIP } from "node:net";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
 import { loadConfig } from "../../src/config/load.ts";
 import type { ControlMessage, WorkerMessage } from "../../src/media/protocol.ts";
 import { WorkerRuntime } from "../../src/media/worker-runtime.ts";
+import { endpointIce } from "../../src/domain/endpoint-ice.ts";
 import { workerSettings } from "../../src/server.ts";
 import { testPortRange } from "../helpers/server.ts";
 
@@ -37,10 +39,13 @@ function intercept(): void {
     return Object.assign(new Error(`lookup of ${hostname} refused by the test`), { code: "ENOTFOUND" });
   };
   dns.lookup = ((hostname: string, ...rest: unknown[]) => {
+    // An address literal needs no resolver (ICE-TCP listeners resolve their bind address).
+    if (isIP(hostname)) return (originals.lookup as (...values: unknown[]) => void)(hostname, ...rest);
     const callback = rest.find((value) => typeof value === "function") as (error: Error) => void;
     process.nextTick(() => callback(refuse(hostname)));
   }) as typeof dns.lookup;
-  dns.promises.lookup = (async (hostname: string) => {
+  dns.promises.lookup = (async (hostname: string, ...rest: unknown[]) => {
+    if (isIP(hostname)) return (originals.promisesLookup as (...values: unknown[]) => unknown)(hostname, ...rest);
     throw refuse(hostname);
   }) as typeof dns.promises.lookup;
 }
@@ -83,7 +88,9 @@ describe("the media worker's own peer connections", () => {
     const worker = inProcessWorker();
     await worker.call("worker.configure", settings);
     await worker.call("element.create", { pipelineId: "p", elementId: "e", type: "WebRtcEndpoint" });
-    const { offer } = (await worker.call("webrtc.generateOffer", { elementId: "e", direction: "sendrecv", audio: true, video: true })) as { offer: string };
+    // The endpoint's ICE settings exactly as the control plane derives them from this configuration.
+    const ice = endpointIce(config.webrtc, {});
+    const { offer } = (await worker.call("webrtc.generateOffer", { elementId: "e", direction: "sendrecv", audio: true, video: true, ice })) as { offer: string };
     await worker.call("pipeline.release", { pipelineId: "p" });
 
     assert.match(offer, /^a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/m, "gathering ran and found the host candidate");

@@ -4,13 +4,15 @@
  */
 import type { HttpDeps } from "../context.ts";
 import { connectionRoutes } from "../routes/connections.ts";
+import { diagnosticsRoutes } from "../routes/diagnostics.ts";
 import { elementRoutes } from "../routes/elements.ts";
 import { eventRoutes } from "../routes/events.ts";
+import { iceServerRoutes } from "../routes/ice-servers.ts";
 import { operationRoutes } from "../routes/operations.ts";
 import { pipelineRoutes } from "../routes/pipelines.ts";
 import { webhookRoutes } from "../routes/webhooks.ts";
 import type { ApiRoute } from "./route.ts";
 
 export function apiRoutes(deps: HttpDeps): ApiRoute[] {
-  return [...pipelineRoutes(deps), ...elementRoutes(deps), ...connectionRoutes(deps), ...operationRoutes(deps), ...eventRoutes(deps), ...webhookRoutes(deps)];
+  return [...pipelineRoutes(deps), ...elementRoutes(deps), ...connectionRoutes(deps), ...operationRoutes(deps), ...eventRoutes(deps), ...webhookRoutes(deps), ...iceServerRoutes(deps), ...diagnosticsRoutes(deps)];
 }

@@ -6,12 +6,15 @@
  * ICE and connection state, closes sessions that never connect, and keeps publishers well fed:
  * keyframe requests go upstream as PLI, and a REMB every second tells browsers how much they
  * may send (no transport-cc is negotiated, so REMB is their only bandwidth signal from us —
- * notes/werift.md §3b).
+ * notes/werift.md §3b). It gathers as its EndpointIce says; when a TURN server it was given
+ * yields no relay candidate, it reports that and its worker avoids that server for a while
+ * (turn-health.ts).
  */
 import { RTCPeerConnection, type RTCRtpTransceiver, type RtcpPacket, RtcpPayloadSpecificFeedback } from "werift";
 import type {
   ElementStats,
   EndpointConnectionState,
+  EndpointIce,
   IceCandidateInit,
   MediaKind,
   NegotiatedMedia,
@@ -25,6 +28,7 @@ import { localCandidates, negotiatedMedia } from "../webrtc/local-description.ts
 import { offerConfiguration, peerConfiguration } from "../webrtc/peer-config.ts";
 import { RembSender } from "../webrtc/remb.ts";
 import { rtpStreamStats } from "../webrtc/rtp-stats.ts";
+import { isTurnServer, type TurnHealth } from "../webrtc/turn-health.ts";
 import { WorkerError } from "../worker-error.ts";
 import { MediaElement, MEDIA_KINDS } from "./media-element.ts";
 
@@ -38,12 +42,14 @@ export interface EndpointEvents {
   gatheringDone(): void;
   candidatePair(localCandidate: string, remoteCandidate: string): void;
   dtlsState(state: string): void;
+  gatheringError(reason: string): void;
   videoProfile(profileLevelId: string): void;
 }
 
 export class WebRtcEndpoint extends MediaElement {
   readonly #settings: WorkerSettings;
   readonly #events: EndpointEvents;
+  readonly #turnHealth: TurnHealth;
   #pc: RTCPeerConnection | undefined;
   #state: EndpointConnectionState = "connecting";
   #iceState = "new";
@@ -55,10 +61,11 @@ export class WebRtcEndpoint extends MediaElement {
   readonly #remoteSsrc: Record<MediaKind, number | undefined> = { audio: undefined, video: undefined };
   readonly #remb: RembSender;
 
-  constructor(pipelineId: string, elementId: string, settings: WorkerSettings, events: EndpointEvents) {
+  constructor(pipelineId: string, elementId: string, settings: WorkerSettings, events: EndpointEvents, turnHealth: TurnHealth) {
     super(pipelineId, elementId, settings);
     this.#settings = settings;
     this.#events = events;
+    this.#turnHealth = turnHealth;
     this.#remb = new RembSender(settings.maxIncomingBitrate, () => this.#rembTarget());
   }
 
@@ -67,8 +74,9 @@ export class WebRtcEndpoint extends MediaElement {
   }
 
   /** Answers `offer` with exactly `plan`'s codecs. */
-  async processOffer(offer: string, plan: NegotiationPlan): Promise<{ answer: string; negotiated: NegotiatedMedia }> {
-    const pc = this.#createPeer(peerConfiguration(this.#settings, plan));
+  async processOffer(offer: string, plan: NegotiationPlan, ice: EndpointIce): Promise<{ answer: string; negotiated: NegotiatedMedia }> {
+    const gathering = this.#gatheringIce(ice);
+    const pc = this.#createPeer(peerConfiguration(this.#settings, gathering, plan));
     try {
       await pc.setRemoteDescription({ type: "offer", sdp: prepareOffer(offer, plan) });
     } catch (error) {
@@ -81,20 +89,44 @@ export class WebRtcEndpoint extends MediaElement {
       if (plan.direction !== "sendonly") this.#receive(kind, transceiver);
     }
     await gatherSerially(async () => pc.setLocalDescription(await pc.createAnswer()));
+    this.#checkRelay(gathering, pc.localDescription!.sdp);
     const negotiated = await this.#afterNegotiation(pc);
     return { answer: finishAnswer(pc.localDescription!.sdp), negotiated };
   }
 
   /** Offers every forwarded codec (Kurento's generateOffer); processAnswer completes it. */
-  async generateOffer(direction: NegotiationPlan["direction"], audio: boolean, video: boolean): Promise<string> {
-    const pc = this.#createPeer(offerConfiguration(this.#settings));
+  async generateOffer(direction: NegotiationPlan["direction"], audio: boolean, video: boolean, ice: EndpointIce): Promise<string> {
+    const gathering = this.#gatheringIce(ice);
+    const pc = this.#createPeer(offerConfiguration(this.#settings, gathering));
     for (const kind of MEDIA_KINDS) {
       if ((kind === "audio" && !audio) || (kind === "video" && !video)) continue;
       const transceiver = pc.addTransceiver(kind, { direction });
       if (direction !== "sendonly") this.#receive(kind, transceiver);
     }
     await gatherSerially(async () => pc.setLocalDescription(await pc.createOffer()));
+    this.#checkRelay(gathering, pc.localDescription!.sdp);
     return pc.localDescription!.sdp;
+  }
+
+  /** `ice` without TURN servers that failed recently, reporting each one left out. */
+  #gatheringIce(ice: EndpointIce): EndpointIce {
+    const { servers, skipped } = this.#turnHealth.usable(ice.servers);
+    for (const { url, failedMsAgo } of skipped) {
+      this.#events.gatheringError(`TURN server ${url} failed ${Math.round(failedMsAgo / 1000)} s ago; gathering without it (it is tried again 30 s after the failure)`);
+    }
+    return { ...ice, servers };
+  }
+
+  /** A TURN server that was asked and gave no relay candidate failed its allocation. */
+  #checkRelay(ice: EndpointIce, sdp: string): void {
+    const turn = ice.servers.find(isTurnServer);
+    if (!turn) return;
+    if (/^a=candidate:\S+ \d+ \S+ \d+ \S+ \d+ typ relay/m.test(sdp)) {
+      this.#turnHealth.succeeded(turn.urls);
+      return;
+    }
+    this.#turnHealth.failed(turn.urls);
+    this.#events.gatheringError(`no relay candidate from TURN server ${turn.urls}: the allocation failed (wrong credentials or shared secret, or the server is unreachable)`);
   }
 
   async processAnswer(answer: string): Promise<NegotiatedMedia> {

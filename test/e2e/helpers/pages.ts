@@ -131,3 +131,45 @@ export function firstFrameAfterConnect(page: Page, timeoutMs: number): Promise<{
     throw new Error(`no frame decoded within ${timeout} ms (connectedAt ${player.connectedAt})`);
   }, timeoutMs);
 }
+
+export interface CandidateFacts {
+  candidateType: string;
+  protocol: string;
+  address: string;
+}
+
+export interface ConnectionFacts {
+  connectionState: string;
+  /** The selected candidate pair (transport stats), once there is one. */
+  local?: CandidateFacts;
+  remote?: CandidateFacts;
+  /** The STUN/TURN servers the page configured its RTCPeerConnection with. */
+  iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  iceTransportPolicy: string;
+  /** ICE server errors the page reported (icecandidateerror). */
+  iceErrors: string[];
+}
+
+/** How a built-in page's peer connection connects: `pipewrightPublisher` or `pipewrightPlayer`. */
+export function connectionFacts(page: Page, global: "pipewrightPublisher" | "pipewrightPlayer"): Promise<ConnectionFacts> {
+  return page.evaluate(async (name) => {
+    type Pc = { connectionState: string; getStats(): Promise<Map<string, StatsEntry>>; getConfiguration(): { iceServers?: ConnectionFacts["iceServers"]; iceTransportPolicy?: string } };
+    const state = (window as unknown as Record<string, { pc: Pc | null; iceErrors?: string[] }>)[name];
+    const facts: ConnectionFacts = { connectionState: "new", iceServers: [], iceTransportPolicy: "", iceErrors: state?.iceErrors ?? [] };
+    if (!state?.pc) return facts;
+    const configuration = state.pc.getConfiguration();
+    Object.assign(facts, { connectionState: state.pc.connectionState, iceServers: configuration.iceServers ?? [], iceTransportPolicy: configuration.iceTransportPolicy ?? "" });
+    const report = await state.pc.getStats();
+    const candidate = (id: unknown): CandidateFacts | undefined => {
+      const entry = report.get(String(id));
+      return entry ? { candidateType: String(entry.candidateType), protocol: String(entry.protocol), address: String(entry.address ?? entry.ip) } : undefined;
+    };
+    for (const entry of report.values()) {
+      if (entry.type !== "transport" || !entry.selectedCandidatePairId) continue;
+      const pair = report.get(String(entry.selectedCandidatePairId));
+      facts.local = candidate(pair?.localCandidateId);
+      facts.remote = candidate(pair?.remoteCandidateId);
+    }
+    return facts;
+  }, global);
+}
