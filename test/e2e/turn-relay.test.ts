@@ -25,6 +25,7 @@ import { launchChromiumInNamespace } from "./helpers/browser.ts";
 import { useBrowserEnvironment } from "./helpers/environment.ts";
 import { createClientNamespace, type Namespace } from "./helpers/netns.ts";
 import { connectionFacts, playerVideo, waitUntil } from "./helpers/pages.ts";
+import { REPO_ROOT } from "./helpers/namespaced-process.ts";
 import { startServerInNamespace } from "./helpers/server-process.ts";
 
 const SECRET = "e2e-static-auth-secret";
@@ -200,6 +201,22 @@ describe("TURN relay through coturn (Chromium in a private network namespace)", 
     } finally {
       await page.close({ runBeforeUnload: false }).catch(() => {});
     }
+  });
+
+  it("a kurento-client app calling setTurnUrl on an endpoint gets relay candidates through that TURN server", async () => {
+    const turnUrl = `kms:kms-turn-password@${TURN_ADDRESS}:3578?transport=udp`;
+    const allocations = () => staticCoturn.log().split("user <kms>: incoming packet ALLOCATE processed, success").length - 1;
+    const before = allocations();
+    const output = execFileSync(env.namespace.exec[0], [...env.namespace.exec.slice(1), process.execPath, "test/e2e/helpers/kurento-turn-probe.ts", "ws://127.0.0.1:8888/kurento", turnUrl], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    const result = JSON.parse(output.trim().split("\n").pop()!) as { stored: string; found: string[]; answer: string };
+    assert.equal(result.stored, turnUrl);
+    assert.ok(result.found.some((candidate) => / 10\.250\.0\.2 \d+ typ relay/.test(candidate)), `IceCandidateFound events: ${result.found.join(" | ")}`);
+    assert.match(result.answer, /typ relay/);
+    await waitUntil(async () => allocations(), (count) => count > before, 5000, "coturn to log the endpoint's allocation under the turnUrl's user");
   });
 
   it("with a wrong secret, coturn refuses the browser's allocation and the failed session arrives as events", async () => {
