@@ -16,6 +16,9 @@ import { useBrowserEnvironment } from "./helpers/environment.ts";
 import { fetchInNamespace } from "./helpers/namespace-fetch.ts";
 import { firstFrameAfterConnect, playerAudio, playerVideo, publisherVideo, waitUntil } from "./helpers/pages.ts";
 
+// Predicates given to waitForFunction run in the page; tsconfig has no DOM types.
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+
 const CODECS = [
   { name: "VP8", query: "VP8", mimeType: "video/VP8" },
   { name: "H.264", query: "H264", mimeType: "video/H264" },
@@ -73,7 +76,8 @@ describe("publish and play in the browser (Chromium in a private network namespa
 
         const index = await open("index", "/");
         const row = `tr[data-stream="${stream}"]`;
-        await index.waitForFunction(`document.querySelector('${row} .viewers')?.textContent === "2"`, undefined, { timeout: 5000 });
+        // A function, not a string: the page's CSP forbids eval, which a string predicate needs.
+        await index.waitForFunction((selector) => document.querySelector(`${selector} .viewers`)?.textContent === "2", row, { timeout: 5000 });
         assert.match(await index.locator(row).innerText(), new RegExp(`${stream}\\s+connected\\s+.*${codec.mimeType}`), "the index lists the stream, its state and codec");
 
         t.diagnostic(
