@@ -1,8 +1,9 @@
 /**
  * Wires the event side of a server: the event log on the domain bus, webhook registrations,
- * and the delivery loop that a newly written event wakes. Kept out of server.ts so that file
- * stays an outline. The loop starts when the server is listening; `stop` ends the loop first
- * (requests in flight stay pending for the next run), then writes the last queued events.
+ * and the delivery loop that newly written events wake (once per turn of the event loop).
+ * Kept out of server.ts so that file stays an outline. The loop starts when the server is
+ * listening; `stop` ends the loop (requests in flight stay pending for the next run), then
+ * closes the log.
  */
 import type { Logger } from "pino";
 import type { Config } from "./config/schema.ts";
@@ -30,7 +31,16 @@ export function createEventServices(db: Db, bus: DomainEventBus, config: Config,
   const deliveries = new DeliveryStore(db);
   const webhooks = new WebhookService(new WebhookStore(db), deliveries, { allowPrivateAddresses: config.webhooks.allowPrivateAddresses });
   const delivery = new WebhookDelivery(deliveries, config.webhooks, log.child({ component: "webhooks" }));
-  eventLog.on("logged", () => delivery.kick());
+  // One delivery round per turn, however many events a domain operation just logged.
+  let kickPending = false;
+  eventLog.on("logged", () => {
+    if (kickPending) return;
+    kickPending = true;
+    setImmediate(() => {
+      kickPending = false;
+      delivery.kick();
+    });
+  });
   return {
     eventLog,
     webhooks,

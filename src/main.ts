@@ -1,7 +1,8 @@
 /**
  * The `pipewright` command. `serve` (the default, what `npm start` runs) starts the server and
  * shuts it down gracefully on SIGINT/SIGTERM; `token create|list|revoke` manages API tokens in
- * the database; `openapi` rewrites openapi/openapi.json. Configuration errors end the process
+ * the database (a refused request — an unknown id, a stream pattern on an admin token — exits 1
+ * with a message); `openapi` rewrites openapi/openapi.json. Configuration errors end the process
  * with exit code 78 and a message naming the setting.
  */
 import { writeFileSync } from "node:fs";
@@ -9,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
-import { AccessControl, isLoopback } from "./domain/access.ts";
+import { AccessControl } from "./domain/access.ts";
+import { connectivityPlan, describePlan } from "./domain/connectivity.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { createLogger } from "./log.ts";
 import { VERSION } from "./http/app.ts";
@@ -21,12 +23,13 @@ import { TokenStore } from "./store/tokens.ts";
 const EXIT_CONFIG = 78;
 
 const USAGE = `usage: pipewright [serve] [--config file.yaml]
-       pipewright token create --scope admin|publish|play [--stream <glob>] [--name <label>]
+       pipewright token create --scope publish|play [--stream <glob>] [--name <label>]
+       pipewright token create --scope admin [--name <label>]
        pipewright token list
        pipewright token revoke <id>
        pipewright openapi            write openapi/openapi.json`;
 
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, notes: string[]): Promise<void> {
   const log = createLogger(config);
   const server = await startServer(config, { log });
   log.info({ url: server.url, dataDir: config.dataDir, workers: server.media.workerPids }, `Pipewright ${VERSION} listening on ${server.url}`);
@@ -36,11 +39,10 @@ async function serve(config: Config): Promise<void> {
         "Create a token with `npm run token -- create --scope publish` to let other machines in.",
     );
   }
-  const announced = config.webrtc.announceOnly ? "only the configured addresses" : "every interface address";
-  log.info({ portRange: config.webrtc.portRange, announcedAddresses: config.webrtc.announcedAddresses }, `media: UDP ports ${config.webrtc.portRange.join("–")}, announcing ${announced}`);
-  if (!isLoopback(config.host) && config.webrtc.iceServers.length === 0) {
-    log.info("no STUN/TURN servers configured for clients (webrtc.iceServers)");
-  }
+  for (const note of notes) log.info(`config: ${note}`);
+  const plan = connectivityPlan(config);
+  log.info({ hostAddresses: plan.hostAddresses, udpPorts: plan.udpPorts, endpointCapacity: plan.endpointCapacity }, describePlan(plan));
+  for (const warning of plan.warnings) log.warn(`connectivity: ${warning}`);
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {
     signals++;
@@ -79,7 +81,8 @@ function tokenCommand(config: Config, args: string[]): void {
         console.log(`${row.id}  ${row.scope.padEnd(7)}  streams=${row.streamPattern}  ${state}  ${row.name}`);
       }
     } else if (action === "revoke" && id) {
-      console.log(access.revokeToken(id) ? `revoked ${id}` : `no active token ${id}`);
+      if (!access.revokeToken(id)) throw new Error(`no active token ${id} (\`token list\` shows the ids)`);
+      console.log(`revoked ${id}`);
     } else {
       throw new Error(USAGE);
     }
@@ -105,8 +108,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   let config: Config;
+  const notes: string[] = [];
   try {
-    config = loadConfig({ file });
+    config = loadConfig({ file, onNote: (note) => notes.push(note) });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`pipewright: ${error.message}`);
@@ -114,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
     }
     throw error;
   }
-  if (command === "serve") return serve(config);
+  if (command === "serve") return serve(config, notes);
   if (command === "token") return tokenCommand(config, rest);
   console.error(USAGE);
   process.exit(64);

@@ -4,6 +4,7 @@
  * process; tests start it in-process on a free port with a temporary data directory.
  */
 import { mkdirSync } from "node:fs";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -27,6 +28,7 @@ import { StreamService } from "./domain/streams.ts";
 import type { WebhookService } from "./domain/webhooks.ts";
 import { createEventServices } from "./event-services.ts";
 import { createApp } from "./http/app.ts";
+import { createKurentoFace, type KurentoFace } from "./kurento/face.ts";
 import { createLogger } from "./log.ts";
 import type { Events, WorkerSettings } from "./media/protocol.ts";
 import { MediaSupervisor } from "./media/supervisor.ts";
@@ -52,6 +54,7 @@ export interface RunningServer {
   events: DomainEventBus;
   eventLog: EventLog;
   webhooks: WebhookService;
+  kurento: KurentoFace;
   log: Logger;
   stop(): Promise<void>;
 }
@@ -61,8 +64,6 @@ export function workerSettings(config: Config): WorkerSettings {
   return {
     logLevel: config.logLevel,
     listenAddress: webrtc.listenAddress,
-    announcedAddresses: webrtc.announcedAddresses,
-    announceOnly: webrtc.announceOnly,
     portRange: webrtc.portRange,
     maxIncomingBitrate: webrtc.maxIncomingBitrate,
     connectTimeoutMs: webrtc.connectTimeoutMs,
@@ -119,7 +120,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     allowPrivateAddresses: config.player.allowPrivateAddresses,
   });
   const pipelines = new PipelineService(pipelineStore, new PipelineMedia(pipelineStore, media), events, kurentoCatalogue(), uriSetup);
-  const webrtc = new WebRtcService(pipelines);
+  const webrtc = new WebRtcService(pipelines, config.webrtc);
   const streams = new StreamService(
     { pipelines, webrtc, store: pipelineStore, sessions, events, log: log.child({ component: "streams" }) },
     { publisherGraceMs: config.webrtc.publisherGraceMs },
@@ -137,6 +138,8 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
 
   const recovered = streams.recoverAfterRestart();
   if (recovered > 0) log.warn({ sessions: recovered }, "closed sessions left open by the previous run (their media is gone)");
+  // Kurento sessions do not outlive the process (clients rebuild after 40007), so neither do their objects.
+  for (const pipeline of pipelineStore.listPipelines("kurento")) pipelines.forgetPipeline(pipeline.id);
   const storedPipelines = pipelineStore.listPipelines().map((pipeline) => pipeline.id);
   pipelines.markMediaLost(storedPipelines, "the server restarted");
 
@@ -185,12 +188,15 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     closeDatabase(db);
     throw error;
   }
+  const kurento = createKurentoFace({ config, pipelines, operations, access, events, log: log.child({ component: "kurento" }) });
+  kurento.attach(server as HttpServer);
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${shownHost}:${port}`;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      kurento.stop();
       server.close();
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await recordings.stopAll(SHUTDOWN_RECORDING_MS);
@@ -218,6 +224,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     events,
     eventLog: eventServices.eventLog,
     webhooks: eventServices.webhooks,
+    kurento,
     log,
     stop,
   };

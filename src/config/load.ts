@@ -3,11 +3,13 @@
  * Every `PIPEWRIGHT_*` variable maps to one schema path (`webrtc.portRange` ↔
  * `PIPEWRIGHT_WEBRTC_PORT_RANGE`); a variable that maps to nothing, or a value the schema
  * refuses, is a ConfigError naming the setting, so a typo stops start-up instead of being
- * silently ignored.
+ * silently ignored. Kurento's ICE settings (a `kurento:` section, KMS_* variables) are folded
+ * into the same layers first (kurento.ts).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { KurentoConfigError, kurentoSettingsFromEnv, type Note, withKurentoSettings } from "./kurento.ts";
 import { configSchema, type Config } from "./schema.ts";
 
 export const ENV_PREFIX = "PIPEWRIGHT_";
@@ -143,11 +145,22 @@ function readYaml(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** The variable of the setting a path lies in (`webrtc.iceServers.0.urls` → PIPEWRIGHT_WEBRTC_ICE_SERVERS). */
+function settingVariable(path: string[]): string | undefined {
+  const names = new Set(settingLeaves().map((leaf) => envName(leaf.path)));
+  for (let length = path.length; length > 0; length--) {
+    const name = envName(path.slice(0, length));
+    if (names.has(name)) return name;
+  }
+  return undefined;
+}
+
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.join(".") || "(root)";
-      const variable = issue.path.length > 0 ? ` (env ${envName(issue.path.map(String))})` : "";
+      const leaf = settingVariable(issue.path.map(String));
+      const variable = leaf ? ` (env ${leaf})` : "";
       if (issue.code === "unrecognized_keys") {
         const keys = issue.keys.map((key) => [...issue.path, key].join(".")).join(", ");
         return `unknown setting ${keys}`;
@@ -163,14 +176,43 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Settings applied last (tests and the CLI). */
   overrides?: Record<string, unknown>;
+  /** Told about settings that were read but have no effect (e.g. Kurento's externalIPv6). */
+  onNote?: Note;
+}
+
+/** The YAML layer with its `kurento:` section translated. */
+function fileLayer(file: string | undefined, note: Note): Record<string, unknown> {
+  if (!file) return {};
+  const { kurento, ...rest } = readYaml(file);
+  if (kurento !== undefined && (typeof kurento !== "object" || kurento === null || Array.isArray(kurento))) {
+    throw new ConfigError(`${file}: kurento must be a mapping of Kurento settings`);
+  }
+  // One `kurento:` section holds both the protocol endpoint's own settings (path,
+  // sessionGraceMs, …) and Kurento's media-server settings, which are translated.
+  const protocolKeys = new Set(Object.keys(configSchema.shape.kurento.unwrap().shape));
+  const entries = Object.entries((kurento ?? {}) as Record<string, unknown>);
+  const protocol = Object.fromEntries(entries.filter(([key]) => protocolKeys.has(key)));
+  const mediaServer = Object.fromEntries(entries.filter(([key]) => !protocolKeys.has(key)));
+  const layer = Object.keys(protocol).length > 0 ? { ...rest, kurento: protocol } : rest;
+  return withKurentoSettings(layer, mediaServer, { label: file, fromEnv: false, settingName: (path) => path }, note);
+}
+
+function envLayer(env: NodeJS.ProcessEnv, note: Note): Record<string, unknown> {
+  return withKurentoSettings(configFromEnv(env), kurentoSettingsFromEnv(env, note), { label: "environment", fromEnv: true, settingName: (path) => envName(path.split(".")) }, note);
 }
 
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const file = options.file ?? env[`${ENV_PREFIX}CONFIG`] ?? (existsSync("pipewright.yaml") ? "pipewright.yaml" : undefined);
   if (file !== undefined && !existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
-  const fromFile = file ? readYaml(file) : {};
-  const raw = deepMerge(deepMerge(fromFile, configFromEnv(env)), options.overrides ?? {});
+  const note = options.onNote ?? (() => {});
+  let raw: Record<string, unknown>;
+  try {
+    raw = deepMerge(deepMerge(fileLayer(file, note), envLayer(env, note)), options.overrides ?? {});
+  } catch (error) {
+    if (error instanceof KurentoConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(`invalid configuration${file ? ` (${file})` : ""}: ${describeIssues(result.error)}`);
   return result.data;

@@ -6,15 +6,84 @@
  */
 import { z } from "zod";
 import { RECORDING_PROFILES } from "../media/recording/profiles.ts";
+import { parseIceUri, stunUrlFor } from "./ice-uri.ts";
+import { parseKurentoTurnUrl } from "./kurento-turn-url.ts";
 
 const port = z.number().int().min(0).max(65535);
 
-/** One STUN/TURN server handed to clients (WHIP/WHEP `Link` headers, built-in pages). */
-export const iceServerSchema = z.strictObject({
-  urls: z.union([z.string().regex(/^(stun|stuns|turn|turns):/), z.array(z.string().regex(/^(stun|stuns|turn|turns):/)).min(1)]),
-  username: z.string().optional(),
-  credential: z.string().optional(),
-});
+/** A network interface name as Linux allows it (IFNAMSIZ 16, with the NUL). */
+const INTERFACE_NAME = /^[\w.:@-]{1,15}$/;
+/** Kurento's networkInterfaces format: names separated by commas, e.g. `eth0,enp0s25`. */
+export const INTERFACE_LIST = /^\s*[\w.:@-]{1,15}(\s*,\s*[\w.:@-]{1,15})*\s*$/;
+export const INTERFACE_LIST_MESSAGE = "must be interface names separated by commas, e.g. eth0,enp0s25";
+
+/** `check` as a zod refinement whose message is the thrown error's. */
+function checkedBy(check: (value: string) => unknown) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    try {
+      check(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  };
+}
+
+/** A STUN/TURN URI, checked as RFC 7064/7065 define it (config/ice-uri.ts). */
+const iceUrl = z.string().superRefine(checkedBy(parseIceUri));
+
+/**
+ * A value WHIP clients read from a quoted `Link` parameter: OBS splits the header on `,` and
+ * `;` and takes what lies between the first and last `"` (notes/whip-whep.md §2), so those
+ * characters would corrupt it.
+ */
+function linkParameter(what: string) {
+  return z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[^",;\\\x00-\x1f\x7f]*$/, `the ${what} must not contain " , ; \\ or control characters (WHIP clients such as OBS read it from a Link header)`);
+}
+
+/**
+ * One STUN/TURN server: its URLs and either static long-term credentials or a TURN REST shared
+ * secret (coturn `use-auth-secret` / `static-auth-secret`) from which fresh credentials valid for
+ * `ttl` seconds are minted per client (domain/turn-credentials.ts).
+ */
+export const iceServerSchema = z
+  .strictObject({
+    urls: z.union([iceUrl, z.array(iceUrl).min(1)]),
+    username: linkParameter("username").optional(),
+    credential: linkParameter("credential").optional(),
+    /** TURN REST API shared secret; the TURN server must be configured with the same one. */
+    secret: z.string().min(8).max(1024).optional(),
+    /**
+     * Lifetime of minted credentials in seconds (default 86400). It must outlast the longest
+     * session: a client refreshes its TURN allocation with the same credentials.
+     */
+    ttl: z.number().int().min(60).max(7 * 86_400).optional(),
+  })
+  .superRefine((server, ctx) => {
+    const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
+    if ((server.username === undefined) !== (server.credential === undefined)) {
+      ctx.addIssue({ code: "custom", message: "username and credential go together" });
+    }
+    if (server.secret !== undefined && server.username !== undefined) {
+      ctx.addIssue({ code: "custom", message: "give either a secret (credentials are minted from it) or a username and credential, not both" });
+    }
+    if (server.ttl !== undefined && server.secret === undefined) ctx.addIssue({ code: "custom", message: "ttl applies to credentials minted from a secret" });
+    if (urls.some((url) => /^turns?:/i.test(url)) && server.secret === undefined && server.username === undefined) {
+      ctx.addIssue({ code: "custom", message: "a TURN server needs credentials (RFC 8656 §9.2): set secret, or username and credential" });
+    }
+  });
+
+/** werift takes one STUN and one TURN server for its own gathering (notes/werift.md §1.1). */
+function oneOfEachKind(servers: z.infer<typeof iceServerSchema>[], ctx: z.RefinementCtx): void {
+  const urls = servers.flatMap((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]));
+  for (const kind of ["stun", "turn"]) {
+    const named = urls.filter((url) => url.toLowerCase().startsWith(kind));
+    if (named.length > 1) ctx.addIssue({ code: "custom", message: `the media workers use one ${kind.toUpperCase()} server; ${named.length} are listed (${named.join(", ")})` });
+  }
+}
 
 export const configSchema = z.strictObject({
   /** TCP port of the single HTTP listener (REST, WHIP/WHEP, pages, Kurento WebSocket). */
@@ -63,13 +132,25 @@ export const configSchema = z.strictObject({
       announcedAddresses: z.array(z.ipv4()).default([]),
       /** Announce only `listenAddress` and `announcedAddresses`, not every interface address. */
       announceOnly: z.boolean().default(false),
+      /** Gather host candidates on these network interfaces only (Kurento's networkInterfaces); empty = all. */
+      networkInterfaces: z.array(z.string().regex(INTERFACE_NAME, "not a network interface name")).default([]),
       /** UDP (and ICE-TCP) ports media sockets are taken from: [min, max]. */
       portRange: z
         .tuple([port.min(1024), port.min(1024)])
         .refine(([min, max]) => max > min, "max must be greater than min")
         .default([40000, 49999]),
-      /** STUN/TURN servers handed to clients. Pipewright itself contacts none unless told to. */
+      /** Offer ICE-TCP candidates (RFC 6544) besides UDP, for clients whose network blocks UDP. */
+      iceTcp: z.boolean().default(true),
+      /** Concurrent WebRTC endpoints (publishers + viewers) to expect; start-up warns when the port range holds fewer. */
+      expectedSessions: z.number().int().min(1).max(1_000_000).default(100),
+      /** STUN/TURN servers handed to clients (WHIP/WHEP `Link` headers, `GET /v1/ice-servers`, the built-in pages). */
       iceServers: z.array(iceServerSchema).default([]),
+      /**
+       * STUN/TURN servers the media workers gather through themselves: a TURN server here gives
+       * every endpoint a relay candidate, so a server with no public address still connects. One
+       * of each kind. Pipewright contacts no server that is not configured here.
+       */
+      serverIceServers: z.array(iceServerSchema).default([]).superRefine(oneOfEachKind),
       /** REMB sent to publishers: the most each may send us, in bit/s. */
       maxIncomingBitrate: z.number().int().min(100_000).max(100_000_000).default(3_000_000),
       /** A session not connected (ICE + DTLS) this long after its offer is closed. */
@@ -124,6 +205,24 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 
+  kurento: z
+    .strictObject({
+      /** Path of the Kurento protocol WebSocket on the HTTP port. */
+      path: z.string().regex(/^\/[A-Za-z0-9_/-]*$/).default("/kurento"),
+      /** A session whose socket is gone this long has the objects only it holds released (KMS: 240–480 s). */
+      sessionGraceMs: z.number().int().min(100).max(86_400_000).default(240_000),
+      /** Largest JSON-RPC frame accepted; a bigger one closes the socket (1009). */
+      maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+      /** Objects one session may create or hold. */
+      maxObjectsPerSession: z.number().int().min(1).max(1_000_000).default(1000),
+      /**
+       * Browser origins allowed to open the socket besides the server's own (`*` for any).
+       * Application servers send no Origin and are always let in (subject to tokens).
+       */
+      allowOrigins: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+
   events: z
     .strictObject({
       /** Events kept in the log (SQLite) for SSE resume and `GET /v1/events/log`; older ones are pruned. */
@@ -158,3 +257,33 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type IceServer = z.infer<typeof iceServerSchema>;
+
+/** A Kurento on/off flag as its .ini files and KMS_* variables write it: 1/0 (or true/false). */
+const kurentoFlag = z
+  .union([z.boolean(), z.literal(0), z.literal(1), z.enum(["0", "1", "true", "false"])], { error: "must be 1 or 0 (true or false)" })
+  .transform((value) => value === true || value === 1 || value === "1" || value === "true");
+
+/** A port, written as a number (YAML) or as text (.ini, environment). */
+const kurentoPort = z.union([port.min(1), z.string().regex(/^\d{1,5}$/).transform(Number).pipe(port.min(1))], { error: "must be a port number from 1 to 65535" });
+
+/**
+ * Kurento Media Server's ICE settings with its own names and formats — WebRtcEndpoint.conf.ini,
+ * BaseRtpEndpoint.conf.ini and the KMS_* variables of its Docker image
+ * (notes/kurento-protocol.md §4) — accepted so a Kurento deployment's configuration carries
+ * over. config/kurento.ts reads them and translates them into `webrtc.*` settings.
+ */
+export const kurentoSettingsSchema = z.strictObject({
+  /** A Kurento configuration directory (e.g. /etc/kurento) whose modules/kurento/*.conf.ini files are read. */
+  configDir: z.string().min(1).optional(),
+  stunServerAddress: z.string().superRefine(checkedBy((value) => stunUrlFor(value))).optional(),
+  stunServerPort: kurentoPort.optional(),
+  turnURL: z.string().superRefine(checkedBy(parseKurentoTurnUrl)).optional(),
+  externalIPv4: z.ipv4().optional(),
+  externalIPv6: z.ipv6().optional(),
+  networkInterfaces: z.string().regex(INTERFACE_LIST, INTERFACE_LIST_MESSAGE).optional(),
+  minPort: kurentoPort.optional(),
+  maxPort: kurentoPort.optional(),
+  iceTcp: kurentoFlag.optional(),
+});
+
+export type KurentoSettings = z.infer<typeof kurentoSettingsSchema>;

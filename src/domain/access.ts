@@ -16,9 +16,13 @@ export interface AccessRequest {
   /** The token from `Authorization: Bearer`, if any. */
   bearer?: string;
   remoteAddress?: string;
-  action: Action;
+  /** The right needed; with a list, any one of them. */
+  action: Action | readonly Action[];
   stream?: string;
 }
+
+/** Who was let in: a token's id, or `local` for a loopback client while no token exists. */
+export type CallerId = string;
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
@@ -29,9 +33,9 @@ export function isLoopback(address: string | undefined): boolean {
   return address === "::1" || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
 }
 
-function allows(row: TokenRow, action: Action, stream: string | undefined): boolean {
+function allows(row: TokenRow, action: Action | readonly Action[], stream: string | undefined): boolean {
   if (row.scope === "admin") return true;
-  if (row.scope !== action) return false;
+  if (typeof action === "string" ? row.scope !== action : !action.includes(row.scope)) return false;
   return stream === undefined || globToRegExp(row.streamPattern).test(stream);
 }
 
@@ -49,6 +53,9 @@ export class AccessControl {
 
   createToken(input: { name: string; scope: TokenScope; streamPattern?: string }): { token: string; row: TokenRow } {
     if (!TOKEN_SCOPES.includes(input.scope)) throw new PipewrightError("INVALID_REQUEST", `scope must be one of ${TOKEN_SCOPES.join(", ")}`);
+    if (input.scope === "admin" && input.streamPattern !== undefined) {
+      throw new PipewrightError("INVALID_REQUEST", "a stream pattern limits publish and play tokens; an admin token may do everything, so it takes none");
+    }
     const token = `pw_${randomBytes(32).toString("base64url")}`;
     const row = this.#tokens.insert({ id: randomUUID(), name: input.name, scope: input.scope, streamPattern: input.streamPattern ?? "*", tokenHash: hashToken(token) });
     return { token, row };
@@ -63,9 +70,9 @@ export class AccessControl {
   }
 
   /** Throws UNAUTHORIZED (401) or FORBIDDEN (403) unless the request may do `action`. */
-  authorize(request: AccessRequest): void {
+  authorize(request: AccessRequest): CallerId {
     if (this.loopbackOnly) {
-      if (isLoopback(request.remoteAddress)) return;
+      if (isLoopback(request.remoteAddress)) return "local";
       throw new PipewrightError(
         "FORBIDDEN",
         "no API token is configured, so only clients on this machine (loopback) may use Pipewright; create one with `npm run token -- create --scope publish`",
@@ -78,8 +85,10 @@ export class AccessControl {
       throw new PipewrightError("UNAUTHORIZED", "the bearer token is not valid");
     }
     if (!allows(row, request.action, request.stream)) {
-      const what = request.stream ? `${request.action} stream ${request.stream}` : request.action;
+      const action = typeof request.action === "string" ? request.action : request.action.join(" or ");
+      const what = request.stream ? `${action} stream ${request.stream}` : action;
       throw new PipewrightError("FORBIDDEN", `token "${row.name}" (${row.scope}, streams ${row.streamPattern}) may not ${what}`);
     }
+    return row.id;
   }
 }

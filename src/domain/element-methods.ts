@@ -7,6 +7,7 @@
  * kmd definitions.
  */
 import type { ElementRow, MediaTypeName, PipelineRow } from "../store/pipelines.ts";
+import { kurentoStats } from "./element-stats.ts";
 import { PipewrightError } from "./errors.ts";
 import type { MediaObjectRow } from "./operations.ts";
 import type { PipelineService } from "./pipelines.ts";
@@ -29,10 +30,14 @@ function element(object: MediaObjectRow): ElementRow {
   return object.row;
 }
 
-function connectionData(rows: Array<{ sourceId: string; sinkId: string; mediaType: MediaTypeName | null; sourceDescription: string; sinkDescription: string }>): unknown[] {
+function connectionData(
+  rows: Array<{ sourceId: string; sinkId: string; mediaType: MediaTypeName | null; sourceDescription: string; sinkDescription: string }>,
+  mediaType: unknown,
+): unknown[] {
   // A connection of every media type is reported once per type, as KMS lists one per pad.
+  const types = (row: { mediaType: MediaTypeName | null }) => (row.mediaType ? [row.mediaType] : (["AUDIO", "VIDEO", "DATA"] as const)).filter((type) => mediaType === undefined || type === mediaType);
   return rows.flatMap((row) =>
-    (row.mediaType ? [row.mediaType] : (["AUDIO", "VIDEO", "DATA"] as const)).map((type) => ({
+    types(row).map((type) => ({
       __module__: "kurento",
       __type__: "ElementConnectionData",
       source: row.sourceId,
@@ -84,7 +89,7 @@ export function elementMethods(pipelines: PipelineService, webrtc: WebRtcService
     removeTag: (object, { key }) => saveTags(object, tags(object).filter((tag) => tag.key !== key)),
     getTag: (object, { key }) => {
       const tag = tags(object).find((item) => item.key === key);
-      if (!tag) throw new PipewrightError("NOT_FOUND", `tag '${String(key)}' not found`, { kurentoType: "MEDIA_OBJECT_TAG_KEY_NOT_FOUND" });
+      if (!tag) throw new PipewrightError("TAG_KEY_NOT_FOUND", `tag '${String(key)}' not found`);
       return tag.value;
     },
     getTags: (object) => tags(object).map((tag) => ({ __module__: "kurento", __type__: "Tag", ...tag })),
@@ -110,14 +115,14 @@ export function elementMethods(pipelines: PipelineService, webrtc: WebRtcService
       await pipelines.disconnect(element(object).id, sink as string, (mediaType as MediaTypeName | undefined) ?? null);
       return null;
     },
-    getSourceConnections: (object, { mediaType }) => connectionData(pipelines.sourceConnections(element(object).id, mediaType as MediaTypeName | undefined)),
-    getSinkConnections: (object, { mediaType }) => connectionData(pipelines.sinkConnections(element(object).id, mediaType as MediaTypeName | undefined)),
+    getSourceConnections: (object, { mediaType }) => connectionData(pipelines.sourceConnections(element(object).id, mediaType as MediaTypeName | undefined), mediaType),
+    getSinkConnections: (object, { mediaType }) => connectionData(pipelines.sinkConnections(element(object).id, mediaType as MediaTypeName | undefined), mediaType),
     isMediaFlowingIn: (object, { mediaType }) => element(object).mediaFlow.in[mediaType as string] === "FLOWING",
     isMediaFlowingOut: (object, { mediaType }) => element(object).mediaFlow.out[mediaType as string] === "FLOWING",
     isMediaTranscoding: () => false,
-    getStats: async (object) => {
+    getStats: async (object, { mediaType }) => {
       const row = element(object);
-      return pipelines.media.request(row.pipelineId, "element.stats", { elementId: row.id });
+      return kurentoStats(row.type, await pipelines.elementStats(row.id), mediaType as MediaTypeName | undefined);
     },
 
     processOffer: (object, { offer }) => webrtc.processOffer(element(object).id, offer as string),

@@ -1,10 +1,13 @@
 /**
  * The event log: every event published on the domain bus gets a monotonic id and a row in
- * SQLite, together with the webhook deliveries it causes (one transaction). Events published
- * in the same turn of the event loop are written as one batch, so a burst costs one commit and
- * publishers never wait on the disk. Retention keeps the newest `retention` events. Readers
- * follow the log from any id: stored events first, then new ones as they are written — the
- * database is the only source, so the hand-over has no gap and no duplicate.
+ * SQLite, together with the webhook deliveries it causes (one transaction). The write happens
+ * inside `publish`, before it returns: the state change an event reports was committed just
+ * before, so a process killed right after a change has logged its event and queued its webhooks
+ * too — nothing waits in memory for a later turn. (Each write is one durable commit, ~2 ms with
+ * `synchronous=FULL`: affordable at control-plane rates, and the price of never losing one.)
+ * Retention keeps the newest `retention` events. Readers follow the log from any id: stored
+ * events first, then new ones as they are written — the database is the only source, so the
+ * hand-over has no gap and no duplicate.
  */
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
@@ -33,8 +36,6 @@ export class EventLog extends EventEmitter<{ logged: [LoggedEvent[]] }> {
   readonly #retention: number;
   readonly #log: Logger;
   #bus: DomainEventBus | undefined;
-  #pending: DomainEvent[] = [];
-  #flushTimer: NodeJS.Immediate | undefined;
   #lastId: number;
   #prunedThrough = 0;
   #closed = false;
@@ -64,33 +65,28 @@ export class EventLog extends EventEmitter<{ logged: [LoggedEvent[]] }> {
     bus.on("event", this.#onEvent);
   }
 
-  /** Stops listening, writes what is queued, and ends every follower. Idempotent. */
+  /** Stops listening and ends every follower. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#bus?.off("event", this.#onEvent);
-    this.flush();
     this.#closed = true;
     this.emit("logged", []);
   }
 
-  /** Writes queued events now; returns them with their ids. */
-  flush(): LoggedEvent[] {
-    if (this.#flushTimer) clearImmediate(this.#flushTimer);
-    this.#flushTimer = undefined;
-    const batch = this.#pending;
-    this.#pending = [];
-    if (batch.length === 0 || this.#closed) return [];
-    let logged: LoggedEvent[];
+  /** Writes one event with its outbox rows; returns it with its id (undefined if it could not be written). */
+  #write(event: DomainEvent): LoggedEvent | undefined {
+    if (this.#closed) return undefined;
+    let logged: LoggedEvent;
     try {
-      const rows = this.#store.append(batch.map((event) => ({ type: event.type, pipelineId: event.pipelineId, objectId: event.objectId, data: event.data, createdAt: event.at })));
-      logged = rows.map(loggedEvent);
+      const [row] = this.#store.append([{ type: event.type, pipelineId: event.pipelineId, objectId: event.objectId, data: event.data, createdAt: event.at }]);
+      logged = loggedEvent(row);
     } catch (error) {
-      this.#log.error({ err: error, events: batch.length }, "could not write events to the log; they are lost");
-      return [];
+      this.#log.error({ err: error, type: event.type }, "could not write an event to the log; it is lost");
+      return undefined;
     }
-    this.#lastId = logged[logged.length - 1].id;
+    this.#lastId = logged.id;
     this.#prune();
-    this.emit("logged", logged);
+    this.emit("logged", [logged]);
     return logged;
   }
 
@@ -119,8 +115,7 @@ export class EventLog extends EventEmitter<{ logged: [LoggedEvent[]] }> {
   }
 
   #onEvent = (event: DomainEvent): void => {
-    this.#pending.push(event);
-    this.#flushTimer ??= setImmediate(() => this.flush());
+    this.#write(event);
   };
 
   /** Waits until an event newer than `seen` is written (true), or the heartbeat interval ends (false). */

@@ -26,6 +26,12 @@ export interface EventPayloads {
   /** ICE and DTLS state of a WebRtcEndpoint, and Kurento's derived connection state. */
   "element.iceStateChanged": { state: string };
   "element.connectionStateChanged": { oldState: string; newState: string };
+  /** Kurento's MediaState: CONNECTED once a connected endpoint's media flows, DISCONNECTED when its connection ends. */
+  "element.mediaStateChanged": { oldState: string; newState: string };
+  /** DTLS state of a WebRtcEndpoint, as Kurento's DtlsConnectionState (NEW, CONNECTING, CONNECTED, CLOSED, FAILED). */
+  "element.dtlsStateChanged": { state: string };
+  /** ICE chose the pair media travels on (Kurento's NewCandidatePairSelected). */
+  "element.candidatePairSelected": { localCandidate: string; remoteCandidate: string };
   "element.iceCandidateFound": { candidate: string; sdpMid: string; sdpMLineIndex: number };
   "element.iceGatheringDone": Record<string, never>;
   /** Kurento's Error: `errorType` is its `type` (e.g. RESOURCE_ERROR_OPEN), `errorCode` its numeric code. */
@@ -61,6 +67,9 @@ export const EVENT_TYPES = [
   "element.mediaFlowOut",
   "element.iceStateChanged",
   "element.connectionStateChanged",
+  "element.mediaStateChanged",
+  "element.candidatePairSelected",
+  "element.dtlsStateChanged",
   "element.iceCandidateFound",
   "element.iceGatheringDone",
   "element.error",

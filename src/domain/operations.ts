@@ -9,6 +9,7 @@
 import type { ElementRow, MediaTypeName, PipelineRow } from "../store/pipelines.ts";
 import type { KmdMethod, KmdProperty, RemoteClass } from "./catalogue/kmd.ts";
 import { checkValue } from "./catalogue/values.ts";
+import { checkIceProperty } from "./endpoint-ice.ts";
 import { PipewrightError } from "./errors.ts";
 import { elementMethods, type MethodTable, type UriEndpointServices } from "./element-methods.ts";
 import type { PipelineService } from "./pipelines.ts";
@@ -37,10 +38,12 @@ function accessorName(prefix: "get" | "set", property: string): string {
 export class OperationService {
   readonly #pipelines: PipelineService;
   readonly #methods: MethodTable;
+  readonly #defaults: Record<string, unknown>;
 
   constructor(pipelines: PipelineService, webrtc: WebRtcService, uriEndpoints?: UriEndpointServices) {
     this.#pipelines = pipelines;
     this.#methods = elementMethods(pipelines, webrtc, uriEndpoints);
+    this.#defaults = { ...PROPERTY_DEFAULTS, ...webrtc.iceDefaults() };
   }
 
   /** A stored pipeline or element by id. */
@@ -73,6 +76,17 @@ export class OperationService {
     const implementation = this.#methods[operation];
     if (!implementation) throw new PipewrightError("NOT_IMPLEMENTED", `${cls.name}.${operation} is not implemented by Pipewright`, { operation });
     return implementation(object, args);
+  }
+
+  /** The kmd types of an operation's parameters and of its return value (undefined: void). */
+  signature(cls: RemoteClass, operation: string): { params: Map<string, string>; returns: string | undefined } | undefined {
+    const accessor = this.#accessor(cls, operation);
+    if (accessor) {
+      const type = cls.properties.get(accessor.property)!.type;
+      return accessor.kind === "get" ? { params: new Map(), returns: type } : { params: new Map([[accessor.property, type]]), returns: undefined };
+    }
+    const method = cls.methods.get(operation);
+    return method ? { params: new Map(method.params.map((param) => [param.name, param.type])), returns: method.return?.type } : undefined;
   }
 
   #accessor(cls: RemoteClass, operation: string): { kind: "get" | "set"; property: string } | undefined {
@@ -119,10 +133,11 @@ export class OperationService {
       case "name":
         return (object.kind === "pipeline" ? (row as PipelineRow).name : (row as ElementRow).properties.name) ?? row.id;
     }
-    if (object.kind !== "element") return PROPERTY_DEFAULTS[name] ?? null;
-    const element = row as ElementRow;
-    // Final properties are constructor parameters (a UriEndpoint's uri).
-    return element.properties[name] ?? element.constructorParams[name] ?? PROPERTY_DEFAULTS[name] ?? null;
+    const stored = row.properties[name];
+    if (stored !== undefined) return stored;
+    // Final properties of an element are its constructor parameters (a UriEndpoint's uri).
+    if (object.kind === "element" && (row as ElementRow).constructorParams[name] !== undefined) return (row as ElementRow).constructorParams[name];
+    return this.#defaults[name] ?? null;
   }
 
   /** The checked value of a `set<Name>` call's one parameter. */
@@ -135,9 +150,10 @@ export class OperationService {
 
   async #set(object: MediaObjectRow, cls: RemoteClass, name: string, params: Record<string, unknown>): Promise<null> {
     const value = this.#settableValue(cls, name, params);
+    if (object.kind === "element" && object.row.type === "WebRtcEndpoint") checkIceProperty(name, value);
     if (object.kind === "pipeline") {
-      if (name !== "name" && name !== "sendTagsInEvents" && name !== "latencyStats") throw new PipewrightError("INVALID_REQUEST", `cannot set ${name} on a MediaPipeline`);
       if (name === "name") this.#pipelines.renamePipeline(object.row.id, value as string);
+      else this.#pipelines.setPipelineProperties(object.row.id, { [name]: value });
       return null;
     }
     this.#pipelines.updateProperties(object.row.id, { [name]: value });
@@ -157,6 +173,7 @@ export class OperationService {
     if (!cls) throw new PipewrightError("UNKNOWN_TYPE", `Factory '${type}' not found: there is no such Kurento type`);
     for (const [name, value] of Object.entries(properties)) {
       checkValue(this.#pipelines.catalogue, this.#settable(cls, name).type, value, name, this.#pipelines.resolveType);
+      if (type === "WebRtcEndpoint") checkIceProperty(name, value);
     }
   }
 

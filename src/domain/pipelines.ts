@@ -5,15 +5,17 @@
  * type, a new connect replacing the old, as in Kurento; an element may feed itself — the
  * loopback tutorial) and routing inside hubs. Intent is written to SQLite first, then the media
  * worker is commanded; a refused command undoes the row. REST, WHIP/WHEP and the Kurento
- * protocol all come through here.
+ * protocol all come through here, so a release announces itself to whatever rides on the
+ * released objects (a WHIP/WHEP session) whichever face asked for it.
  */
 import { randomUUID } from "node:crypto";
-import type { KurentoMediaType } from "../media/protocol.ts";
+import type { ElementStats, KurentoMediaType } from "../media/protocol.ts";
 import type { ConnectionRow, ElementRow, MediaTypeName, PipelineRow, PipelineStore } from "../store/pipelines.ts";
 import type { KmdCatalogue } from "./catalogue/kmd.ts";
 import { checkConstructorParams, creatableClass } from "./catalogue/support.ts";
 import { PipewrightError } from "./errors.ts";
 import type { DomainEventBus } from "./events.ts";
+import { decodeCursor, encodeCursor, isAfter } from "./page-cursor.ts";
 import { createParams, type PipelineMedia } from "./pipeline-media.ts";
 import type { ElementPreparation } from "./uri-endpoints.ts";
 
@@ -25,8 +27,16 @@ export interface PipelineFilter {
   name?: string;
   tag?: { key: string; value?: string };
   limit: number;
-  /** Id of the last pipeline of the previous page. */
+  /** The `next` cursor of the previous page (see page-cursor.ts). */
   after?: string;
+}
+
+/** What a release takes away: a whole pipeline, or one element of it. */
+export interface Released {
+  pipelineId: string;
+  /** The whole pipeline goes (else only `elementIds`). */
+  pipeline: boolean;
+  elementIds: string[];
 }
 
 export class PipelineService {
@@ -34,6 +44,7 @@ export class PipelineService {
   readonly #media: PipelineMedia;
   readonly #events: DomainEventBus;
   readonly #preparation: ElementPreparation | undefined;
+  readonly #releaseListeners: Array<(released: Released) => void> = [];
   readonly catalogue: KmdCatalogue;
 
   constructor(store: PipelineStore, media: PipelineMedia, events: DomainEventBus, catalogue: KmdCatalogue, preparation?: ElementPreparation) {
@@ -54,6 +65,15 @@ export class PipelineService {
     return row;
   }
 
+  /** `listener` runs just before released rows are deleted (synchronously, rows still readable). */
+  onRelease(listener: (released: Released) => void): void {
+    this.#releaseListeners.push(listener);
+  }
+
+  #announceRelease(released: Released): void {
+    for (const listener of this.#releaseListeners) listener(released);
+  }
+
   getPipeline(id: string): PipelineRow {
     const row = this.#store.getPipeline(id);
     if (!row) throw new PipewrightError("NOT_FOUND", `no MediaPipeline ${id}`);
@@ -66,15 +86,21 @@ export class PipelineService {
         (filter.name === undefined || row.name === filter.name) &&
         (filter.tag === undefined || row.tags.some((tag) => tag.key === filter.tag!.key && (filter.tag!.value === undefined || tag.value === filter.tag!.value))),
     );
-    const start = filter.after === undefined ? 0 : rows.findIndex((row) => row.id === filter.after) + 1;
-    const items = rows.slice(start, start + filter.limit);
-    return { items, next: start + filter.limit < rows.length ? items[items.length - 1].id : null };
+    const position = filter.after === undefined ? undefined : decodeCursor(filter.after);
+    const rest = position === undefined ? rows : rows.filter((row) => isAfter(row, position));
+    const items = rest.slice(0, filter.limit);
+    return { items, next: rest.length > filter.limit ? encodeCursor(items[items.length - 1]) : null };
   }
 
   renamePipeline(id: string, name: string): PipelineRow {
     const pipeline = this.getPipeline(id);
     if (pipeline.origin === "stream") throw new PipewrightError("INVALID_STATE", `pipeline ${id} carries stream ${pipeline.name}; its name is the stream's`);
     return this.#store.updatePipeline(id, { name });
+  }
+
+  setPipelineProperties(id: string, patch: Record<string, unknown>): PipelineRow {
+    const pipeline = this.getPipeline(id);
+    return this.#store.updatePipeline(id, { properties: { ...pipeline.properties, ...patch } });
   }
 
   setPipelineTags(id: string, tags: PipelineRow["tags"]): PipelineRow {
@@ -85,9 +111,12 @@ export class PipelineService {
   /** Releases the pipeline, its elements and their media. Idempotent. */
   async releasePipeline(id: string): Promise<void> {
     if (!this.#store.getPipeline(id)) return;
+    const elements = this.#store.listElements(id);
+    this.#announceRelease({ pipelineId: id, pipeline: true, elementIds: elements.map((element) => element.id) });
     this.#store.deletePipeline(id);
     await this.#media.requestIfLive(id, "pipeline.release", { pipelineId: id });
     this.#media.forget(id);
+    for (const element of elements) this.#events.publish("element.released", { pipelineId: id, objectId: element.id }, { type: element.type });
     this.#events.publish("pipeline.released", { pipelineId: id, objectId: id }, {});
   }
 
@@ -158,6 +187,7 @@ export class PipelineService {
     if (HUB_TYPES.has(element.type)) {
       for (const port of this.#store.listElements(element.pipelineId).filter((row) => row.constructorParams.hub === elementId)) await this.releaseElement(port.id);
     }
+    this.#announceRelease({ pipelineId: element.pipelineId, pipeline: false, elementIds: [elementId] });
     this.#store.deleteElement(elementId);
     await this.#media.requestIfLive(element.pipelineId, "element.release", { elementId });
     this.#events.publish("element.released", { pipelineId: element.pipelineId, objectId: elementId }, { type: element.type });
@@ -233,6 +263,12 @@ export class PipelineService {
   /** Kurento getSinkConnections: what the element feeds. */
   sinkConnections(elementId: string, mediaType?: MediaTypeName): ConnectionRow[] {
     return this.#store.connectionsFromSource(elementId).filter((row) => mediaType === undefined || row.mediaType === null || row.mediaType === mediaType);
+  }
+
+  /** The worker's counters for an element (packets in, out and forwarded; RTP streams of an endpoint). */
+  async elementStats(elementId: string): Promise<ElementStats> {
+    const element = this.getElement(elementId);
+    return this.#media.request(element.pipelineId, "element.stats", { elementId });
   }
 
   /** Marks every element of the pipelines as having lost its media (worker death, restart). */

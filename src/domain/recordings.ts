@@ -191,7 +191,7 @@ export class RecordingService {
     for (const row of this.#store.inState("recording", pipelineIds)) {
       const comment = `Repaired by Pipewright on ${new Date().toISOString()}: the recording was not finished (the server or its media worker stopped)`;
       try {
-        const result = await this.#media.requestAny("recording.finish", { root: this.root, path: this.path(row), profile: row.profile, comment }, REPAIR_TIMEOUT_MS);
+        const result = await this.#media.requestAnyWorker("recording.finish", { root: this.root, path: this.path(row), profile: row.profile, comment }, REPAIR_TIMEOUT_MS);
         this.#settle(row.id, "repaired", result, undefined);
         repaired++;
       } catch (error) {

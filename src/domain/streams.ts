@@ -6,6 +6,8 @@
  * so a reconnecting publisher finds its audience still there. Sessions track each endpoint's
  * state in SQLite; whatever ends a session — DELETE, consent expiry, connect timeout, a worker
  * crash — goes through `closeSession`, which releases the media and the rows it leaves unused.
+ * A stream's pipeline or endpoint released from outside (REST, the Kurento protocol) ends the
+ * sessions riding on it the same way.
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
@@ -17,7 +19,7 @@ import type { SessionRole, SessionRow, SessionStore, StreamSummary } from "../st
 import { PipewrightError } from "./errors.ts";
 import type { DomainEventBus } from "./events.ts";
 import { KeyedLock } from "./keyed-lock.ts";
-import type { PipelineService } from "./pipelines.ts";
+import type { PipelineService, Released } from "./pipelines.ts";
 import { planPublisher, planViewer } from "./offer-plans.ts";
 import type { WebRtcService } from "./webrtc.ts";
 
@@ -82,6 +84,7 @@ export class StreamService {
     this.#events = deps.events;
     this.#log = deps.log;
     this.#options = options;
+    deps.pipelines.onRelease((released) => this.#onReleased(released));
   }
 
   static checkName(stream: string): void {
@@ -201,9 +204,29 @@ export class StreamService {
     if (!closed) return false;
     this.#sessionEvent(session, "closed", reason);
     if (session.elementId) await this.#pipelines.releaseElement(session.elementId);
+    await this.#afterClose(session, options);
+    return true;
+  }
+
+  /** What a session's end leaves to do: viewers wait for a departed publisher; an unused stream goes. */
+  async #afterClose(session: SessionRow, options: { replaced?: boolean } = {}): Promise<void> {
     if (session.role === "publisher" && !options.replaced) this.#startGrace(session.stream);
     await this.#releaseIfUnused(session.stream);
-    return true;
+  }
+
+  /**
+   * Someone else (REST, the Kurento protocol) is releasing a stream's pipeline or endpoint: the
+   * sessions whose endpoint goes end now — closed before the release returns, so a client asking
+   * right after sees them gone. The rest of the cleanup runs once the release is done.
+   */
+  #onReleased(released: Released): void {
+    const reason = released.pipeline ? "the stream's pipeline was released" : "its WebRtcEndpoint was released";
+    for (const elementId of released.elementIds) {
+      const session = this.#sessions.byElement(elementId);
+      if (!session || !this.#sessions.markClosed(session.id, reason)) continue;
+      this.#sessionEvent(session, "closed", reason);
+      this.#lock.run(session.stream, () => this.#afterClose(session)).catch((error) => this.#log.error({ err: error, session: session.id }, "cleanup after a release failed"));
+    }
   }
 
   /** A stream pipeline with no open session left is released. */

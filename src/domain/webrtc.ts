@@ -6,9 +6,12 @@
  * What was negotiated — the codec and direction per kind — is kept on the element, since the
  * codec an endpoint sends is what others connected to it must be offered. (A media-lost
  * endpoint's worker object is already fresh: its pipeline is re-created on a worker before
- * any command reaches it.)
+ * any command reaches it.) How the endpoint gathers comes from the configuration and its own
+ * ICE properties (endpoint-ice.ts), decided at each negotiation.
  */
 import type { CodecChoice, IceCandidateInit, MediaKind, NegotiatedMedia, NegotiationPlan } from "../media/protocol.ts";
+import { localCandidates } from "../media/webrtc/local-description.ts";
+import { endpointIce, iceDefaults, type WebRtcSettings } from "./endpoint-ice.ts";
 import type { ElementRow } from "../store/pipelines.ts";
 import { PipewrightError } from "./errors.ts";
 import { planEndpoint } from "./offer-plans.ts";
@@ -42,20 +45,27 @@ export function endpointDirection(element: ElementRow): NegotiationPlan["directi
 
 export class WebRtcService {
   readonly #pipelines: PipelineService;
+  readonly #settings: WebRtcSettings;
 
-  constructor(pipelines: PipelineService) {
+  constructor(pipelines: PipelineService, settings: WebRtcSettings) {
     this.#pipelines = pipelines;
+    this.#settings = settings;
+  }
+
+  /** What the ICE property getters return where nothing was set on the endpoint. */
+  iceDefaults(): Record<string, unknown> {
+    return iceDefaults(this.#settings);
   }
 
   #endpoint(elementId: string): ElementRow {
     const element = this.#pipelines.getElement(elementId);
-    if (element.type !== "WebRtcEndpoint") throw new PipewrightError("INVALID_REQUEST", `${elementId} is a ${element.type}, not a WebRtcEndpoint`);
+    if (element.type !== "WebRtcEndpoint") throw new PipewrightError("OPERATION_NOT_SUPPORTED", `${elementId} is a ${element.type}; SDP and ICE operations belong to WebRtcEndpoints`);
     return element;
   }
 
   #requireFresh(element: ElementRow): void {
     if (properties(element).localSessionDescriptor !== undefined && element.state !== "media-lost") {
-      throw new PipewrightError("INVALID_STATE", `WebRtcEndpoint ${element.id} has already negotiated; create a new one to negotiate again`);
+      throw new PipewrightError("SDP_ALREADY_NEGOTIATED", `WebRtcEndpoint ${element.id} has already negotiated; create a new one to negotiate again`);
     }
   }
 
@@ -79,7 +89,12 @@ export class WebRtcService {
     const element = this.#endpoint(elementId);
     this.#requireFresh(element);
     const chosen = plan ?? planEndpoint(offer, endpointDirection(element), this.#sourceCodecs(element));
-    const { answer, negotiated } = await this.#pipelines.media.request(element.pipelineId, "webrtc.processOffer", { elementId, offer, plan: chosen });
+    const { answer, negotiated } = await this.#pipelines.media.request(element.pipelineId, "webrtc.processOffer", {
+      elementId,
+      offer,
+      plan: chosen,
+      ice: endpointIce(this.#settings, element.properties),
+    });
     this.#negotiated(element, negotiated, { localSessionDescriptor: answer, remoteSessionDescriptor: offer });
     return answer;
   }
@@ -93,6 +108,7 @@ export class WebRtcService {
       direction: endpointDirection(element),
       audio: options.offerToReceiveAudio !== false,
       video: options.offerToReceiveVideo !== false,
+      ice: endpointIce(this.#settings, element.properties),
     });
     this.#pipelines.updateProperties(elementId, { localSessionDescriptor: offer, offerPending: true } satisfies WebRtcProperties);
     return offer;
@@ -100,7 +116,7 @@ export class WebRtcService {
 
   async processAnswer(elementId: string, answer: string): Promise<string> {
     const element = this.#endpoint(elementId);
-    if (!properties(element).offerPending) throw new PipewrightError("INVALID_STATE", `WebRtcEndpoint ${elementId} has no offer waiting for an answer (call generateOffer first)`);
+    if (!properties(element).offerPending) throw new PipewrightError("SDP_NOT_OFFER_GENERATED", `WebRtcEndpoint ${elementId} has no offer waiting for an answer (call generateOffer first)`);
     const { negotiated } = await this.#pipelines.media.request(element.pipelineId, "webrtc.processAnswer", { elementId, answer });
     this.#negotiated(element, negotiated, { remoteSessionDescriptor: answer, offerPending: false });
     return properties(element).localSessionDescriptor ?? "";
@@ -122,15 +138,21 @@ export class WebRtcService {
     await this.#pipelines.media.request(element.pipelineId, "webrtc.gatherCandidates", { elementId });
   }
 
+  /** The local candidates of the endpoint's description (empty before it negotiated). */
+  localCandidates(elementId: string): IceCandidateInit[] {
+    const sdp = properties(this.#endpoint(elementId)).localSessionDescriptor;
+    return sdp === undefined ? [] : localCandidates(sdp);
+  }
+
   localSessionDescriptor(elementId: string): string {
     const sdp = properties(this.#endpoint(elementId)).localSessionDescriptor;
-    if (sdp === undefined) throw new PipewrightError("INVALID_STATE", `WebRtcEndpoint ${elementId} has no local session descriptor yet`);
+    if (sdp === undefined) throw new PipewrightError("SDP_NO_LOCAL_DESCRIPTION", `WebRtcEndpoint ${elementId} has no local session descriptor yet`);
     return sdp;
   }
 
   remoteSessionDescriptor(elementId: string): string {
     const sdp = properties(this.#endpoint(elementId)).remoteSessionDescriptor;
-    if (sdp === undefined) throw new PipewrightError("INVALID_STATE", `WebRtcEndpoint ${elementId} has no remote session descriptor yet`);
+    if (sdp === undefined) throw new PipewrightError("SDP_NO_REMOTE_DESCRIPTION", `WebRtcEndpoint ${elementId} has no remote session descriptor yet`);
     return sdp;
   }
 }

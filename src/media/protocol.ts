@@ -43,8 +43,6 @@ export interface WorkerSettings {
   logLevel: string;
   /** IPv4 address media sockets bind to; undefined = all interfaces. */
   listenAddress?: string;
-  announcedAddresses: string[];
-  announceOnly: boolean;
   portRange: [number, number];
   maxIncomingBitrate: number;
   connectTimeoutMs: number;
@@ -113,6 +111,61 @@ export interface FinishedRecording {
 /** Kurento UriEndpointState. */
 export type UriEndpointState = "STOP" | "START" | "PAUSE";
 
+/** A STUN or TURN server a worker gathers through, credentials included. */
+export interface GatheringServer {
+  urls: string;
+  username?: string;
+  credential?: string;
+}
+
+/**
+ * How one WebRtcEndpoint gathers candidates: the server's configuration with the endpoint's own
+ * Kurento properties (stunServerAddress, turnUrl, externalIPv4, networkInterfaces, iceTcp)
+ * applied. Decided by the control plane when the endpoint negotiates.
+ */
+export interface EndpointIce {
+  /** At most one STUN and one TURN server (werift takes one of each). */
+  servers: GatheringServer[];
+  /** Host candidate addresses to announce besides (or, with announceOnly, instead of) the interfaces'. */
+  announcedAddresses: string[];
+  announceOnly: boolean;
+  /** Gather on these interfaces only; empty = all. */
+  networkInterfaces: string[];
+  /** Also gather ICE-TCP candidates (RFC 6544). */
+  iceTcp: boolean;
+}
+
+/** A STUN/TURN server to probe, its URI already parsed by the control plane (RFC 7064/7065). */
+export interface ProbeTarget {
+  url: string;
+  scheme: "stun" | "stuns" | "turn" | "turns";
+  host: string;
+  port: number;
+  transport?: "udp" | "tcp";
+  username?: string;
+  credential?: string;
+}
+
+/** What probing one server found. */
+export interface ServerProbe {
+  url: string;
+  ok: boolean;
+  /** What happened, in words: the address learnt, or why it failed. */
+  detail: string;
+  /** Our address as the server saw it (STUN Binding, TURN Allocate). */
+  mappedAddress?: string;
+  /** TURN: the relayed address the server allocated. */
+  relayedAddress?: string;
+  ms: number;
+}
+
+/** The ICE self-test of a worker: the candidates an endpoint would offer, and each server probed. */
+export interface IceSelfTest {
+  candidates: Array<{ type: string; protocol: string; address: string; port: number }>;
+  gatheringMs: number;
+  servers: ServerProbe[];
+}
+
 export interface IceCandidateInit {
   candidate: string;
   sdpMid?: string;
@@ -131,6 +184,30 @@ export interface ElementStats {
   /** WebRtcEndpoint only. */
   connectionState?: string;
   iceState?: string;
+  /** WebRtcEndpoint only: its RTP streams as its peer connection counts them. */
+  rtp?: RtpStreamStats[];
+}
+
+/** One RTP stream of a WebRtcEndpoint, from the peer connection's W3C webrtc-stats. */
+export interface RtpStreamStats {
+  /** inbound: received from the remote peer; outbound: sent to it. */
+  direction: "inbound" | "outbound";
+  kind: MediaKind;
+  ssrc: number;
+  mimeType?: string;
+  packets: number;
+  bytes: number;
+  packetsLost?: number;
+  /** Seconds (RFC 3550 interarrival jitter). */
+  jitter?: number;
+  fractionLost?: number;
+  /** Seconds. */
+  roundTripTime?: number;
+  nackCount: number;
+  pliCount: number;
+  firCount: number;
+  /** Bits per second: the REMB we send for inbound streams, the one received for outbound. */
+  remb?: number;
 }
 
 export interface WorkerHealth {
@@ -145,12 +222,14 @@ export interface WorkerHealth {
 export interface Commands {
   "worker.configure": { params: WorkerSettings; result: void };
   "worker.ping": { params: Record<string, never>; result: WorkerHealth };
+  /** Gathers as an endpoint with `ice` would, and probes each of `probes` (STUN Binding, TURN Allocate). */
+  "worker.iceSelfTest": { params: { ice: EndpointIce; probes: ProbeTarget[] }; result: IceSelfTest };
   "element.create": {
     params: { pipelineId: string; elementId: string; type: WorkerElementType; hubId?: string; recorder?: RecorderSetup; player?: PlayerSource };
     result: void;
   };
-  "webrtc.processOffer": { params: { elementId: string; offer: string; plan: NegotiationPlan }; result: { answer: string; negotiated: NegotiatedMedia } };
-  "webrtc.generateOffer": { params: { elementId: string; direction: NegotiationPlan["direction"]; audio: boolean; video: boolean }; result: { offer: string } };
+  "webrtc.processOffer": { params: { elementId: string; offer: string; plan: NegotiationPlan; ice: EndpointIce }; result: { answer: string; negotiated: NegotiatedMedia } };
+  "webrtc.generateOffer": { params: { elementId: string; direction: NegotiationPlan["direction"]; audio: boolean; video: boolean; ice: EndpointIce }; result: { offer: string } };
   "webrtc.processAnswer": { params: { elementId: string; answer: string }; result: { negotiated: NegotiatedMedia } };
   "webrtc.addIceCandidates": { params: { elementId: string; candidates: IceCandidateInit[] }; result: void };
   /** Emits a `webrtc.candidate` event per local candidate, then `webrtc.gatheringDone`. */
@@ -193,6 +272,12 @@ export interface Events {
   /** A local ICE candidate of a WebRtcEndpoint, in SDP attribute form without `a=`. */
   "webrtc.candidate": { elementId: string; candidate: string; sdpMid: string; sdpMLineIndex: number };
   "webrtc.gatheringDone": { elementId: string };
+  /** DTLS transport state of a WebRtcEndpoint (new, connecting, connected, closed, failed). */
+  "webrtc.dtlsState": { elementId: string; state: string };
+  /** ICE selected a candidate pair (Kurento's NewCandidatePairSelected); candidates in SDP attribute form. */
+  "webrtc.candidatePair": { elementId: string; localCandidate: string; remoteCandidate: string };
+  /** Gathering went wrong in a way the endpoint still works around, e.g. no relay candidate from its TURN server. */
+  "webrtc.gatheringError": { elementId: string; reason: string };
   /** Facts learnt from the media itself, e.g. the real H.264 profile from the SPS. */
   "media.info": { elementId: string; kind: MediaKind; profileLevelId?: string };
   /** Media started or stopped flowing into (inputs) or out of (outputs) an element. */

@@ -94,10 +94,10 @@ export class MediaSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /**
-   * Sends a command that belongs to no pipeline (file work such as repairing a recording) to the
-   * least-loaded running worker, waiting up to `timeoutMs` for the answer.
+   * Sends a command that concerns no pipeline (diagnostics, repairing a recording) to the
+   * least-loaded running worker; `timeoutMs` overrides the usual answer timeout (file work).
    */
-  requestAny<K extends CommandName>(method: K, params: Commands[K]["params"], timeoutMs?: number): Promise<Commands[K]["result"]> {
+  requestAnyWorker<K extends CommandName>(method: K, params: Commands[K]["params"], timeoutMs?: number): Promise<Commands[K]["result"]> {
     let slot: number;
     try {
       slot = this.#leastLoaded();

@@ -17,6 +17,8 @@ import { PathRefused } from "./files/confined-path.ts";
 import type { Commands, CommandName, ControlMessage, EventName, Events, PlayerSource, RecorderSetup, WorkerElementType, WorkerMessage, WorkerSettings } from "./protocol.ts";
 import { finishRecordingFile } from "./recording/finish-file.ts";
 import { isRecordingProfile, profileSpec } from "./recording/profiles.ts";
+import { iceSelfTest } from "./webrtc/ice-self-test.ts";
+import { TurnHealth } from "./webrtc/turn-health.ts";
 import { WorkerError } from "./worker-error.ts";
 
 type Handlers = { [K in CommandName]: (params: Commands[K]["params"]) => Promise<Commands[K]["result"]> | Commands[K]["result"] };
@@ -27,6 +29,7 @@ export class WorkerRuntime {
   readonly #log: Logger;
   readonly #objects = new Map<string, WorkerObject>();
   readonly #flow: FlowMonitor;
+  readonly #turnHealth = new TurnHealth();
   #settings: WorkerSettings | undefined;
 
   constructor(send: (message: WorkerMessage) => void, log: Logger) {
@@ -141,8 +144,11 @@ export class WorkerRuntime {
           iceState: (state) => this.emit("webrtc.iceState", { elementId, state }),
           candidate: (candidate) => this.emit("webrtc.candidate", { elementId, ...candidate }),
           gatheringDone: () => this.emit("webrtc.gatheringDone", { elementId }),
+          dtlsState: (state) => this.emit("webrtc.dtlsState", { elementId, state }),
+          candidatePair: (localCandidate, remoteCandidate) => this.emit("webrtc.candidatePair", { elementId, localCandidate, remoteCandidate }),
+          gatheringError: (reason) => this.emit("webrtc.gatheringError", { elementId, reason }),
           videoProfile: (profileLevelId) => this.emit("media.info", { elementId, kind: "video", profileLevelId }),
-        });
+        }, this.#turnHealth);
       case "PassThrough":
         return new PassThrough(pipelineId, elementId, settings);
       case "Dispatcher":
@@ -168,6 +174,10 @@ export class WorkerRuntime {
       endpoints: this.#objects.size,
       udpSockets: process.getActiveResourcesInfo().filter((resource) => resource === "UDPWrap").length,
     }),
+    "worker.iceSelfTest": ({ ice, probes }) => {
+      if (!this.#settings) throw new WorkerError("INVALID_STATE", "worker not configured");
+      return iceSelfTest(this.#settings, ice, probes);
+    },
     "element.create": async ({ pipelineId, elementId, type, hubId, recorder, player }) => {
       if (this.#objects.has(elementId)) throw new WorkerError("INVALID_STATE", `element ${elementId} exists`);
       if (type === "PlayerEndpoint") {
@@ -178,8 +188,8 @@ export class WorkerRuntime {
       }
       this.#objects.set(elementId, type === "RecorderEndpoint" ? this.#newRecorder(pipelineId, elementId, recorder) : this.#create(pipelineId, elementId, type, hubId));
     },
-    "webrtc.processOffer": ({ elementId, offer, plan }) => this.#webrtc(elementId).processOffer(offer, plan),
-    "webrtc.generateOffer": async ({ elementId, direction, audio, video }) => ({ offer: await this.#webrtc(elementId).generateOffer(direction, audio, video) }),
+    "webrtc.processOffer": ({ elementId, offer, plan, ice }) => this.#webrtc(elementId).processOffer(offer, plan, ice),
+    "webrtc.generateOffer": async ({ elementId, direction, audio, video, ice }) => ({ offer: await this.#webrtc(elementId).generateOffer(direction, audio, video, ice) }),
     "webrtc.processAnswer": async ({ elementId, answer }) => ({ negotiated: await this.#webrtc(elementId).processAnswer(answer) }),
     "webrtc.addIceCandidates": ({ elementId, candidates }) => this.#webrtc(elementId).addIceCandidates(candidates),
     "webrtc.gatherCandidates": ({ elementId }) => this.#webrtc(elementId).gatherCandidates(),

@@ -40,7 +40,7 @@ export class PipelineStore {
     return (origin ? query.where(eq(mediaPipelines.origin, origin)) : query).orderBy(mediaPipelines.createdAt, mediaPipelines.id).all();
   }
 
-  updatePipeline(id: string, patch: Partial<Pick<PipelineRow, "name" | "tags">>): PipelineRow {
+  updatePipeline(id: string, patch: Partial<Pick<PipelineRow, "name" | "tags" | "properties">>): PipelineRow {
     return this.#db.update(mediaPipelines).set(patch).where(eq(mediaPipelines.id, id)).returning().get();
   }
 

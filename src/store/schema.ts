@@ -23,6 +23,8 @@ export const mediaPipelines = sqliteTable(
     /** What made it: `stream` (WHIP/WHEP), `api` (REST), `kurento` (JSON-RPC). */
     origin: text("origin", { enum: ["stream", "api", "kurento"] }).notNull(),
     tags: text("tags", { mode: "json" }).$type<Array<{ key: string; value: string }>>().notNull().default(sql`'[]'`),
+    /** Kurento properties set on the pipeline (`sendTagsInEvents`, `latencyStats`). */
+    properties: text("properties", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
     createdAt: createdAt(),
   },
   (table) => [

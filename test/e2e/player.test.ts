@@ -76,7 +76,7 @@ function received(page: Page): Promise<Received> {
 }
 
 describe("PlayerEndpoint into Chromium (private network namespace)", () => {
-  const env = useBrowserEnvironment({ PIPEWRIGHT_PLAYER_MEDIA_ROOTS: dirname(FIXTURES.vp8) });
+  const env = useBrowserEnvironment(async () => ({ env: { PIPEWRIGHT_PLAYER_MEDIA_ROOTS: dirname(FIXTURES.vp8) } }));
 
   for (const [name, mimeType] of [["vp8", "video/VP8"], ["h264", "video/H264"]] as const) {
     it(`${name.toUpperCase()} file: Chromium decodes it at the file's 30 fps, and a seek near the end brings EndOfStream`, async (t) => {

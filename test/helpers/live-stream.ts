@@ -4,12 +4,15 @@
  * `stop()` ends the media and closes both peers (it sends no DELETE).
  */
 import assert from "node:assert/strict";
-import { post, type TestServer } from "./server.ts";
+import { post, type SessionResponse, type TestServer } from "./server.ts";
 import { createPublisher, createViewer, type Publisher, sendSyntheticMedia, type Viewer, waitFor } from "./werift-peer.ts";
 
 export interface LiveStream {
   publisher: Publisher;
   viewer: Viewer;
+  /** The 201 answers, with the session URLs in `Location`. */
+  whip: SessionResponse;
+  whep: SessionResponse;
   /** Stops sending and closes both peers; resolves with the video frames sent. */
   stop(): Promise<number>;
 }
@@ -30,6 +33,8 @@ export async function startLiveStream(server: TestServer, stream: string, second
   return {
     publisher,
     viewer,
+    whip,
+    whep,
     async stop() {
       sending.abort();
       const frames = await media;

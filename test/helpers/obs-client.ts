@@ -13,9 +13,11 @@
  */
 import nodeDataChannel from "node-datachannel";
 import { RtpHeader, RtpPacket } from "werift";
+import { withoutCandidates } from "./offers.ts";
 
 const { PeerConnection, Audio, Video } = nodeDataChannel;
 type NdcPeer = InstanceType<typeof PeerConnection>;
+type RtcConfig = ConstructorParameters<typeof PeerConnection>[1];
 export type NdcVideo = InstanceType<typeof Video>;
 type NdcTrack = ReturnType<NdcPeer["addTrack"]>;
 
@@ -37,6 +39,10 @@ export interface ObsClientOptions {
   pps?: Buffer;
   /** Filler byte of the slices, so a test can tell two publishers apart at the viewer. */
   tag?: number;
+  /** libdatachannel settings over the loopback-only defaults (ICE servers, bind address, certificate…). */
+  rtc?: Partial<RtcConfig>;
+  /** SSRC of the video track (audio gets the next one); random by default. */
+  videoSsrc?: number;
 }
 
 export class ObsClient {
@@ -48,8 +54,9 @@ export class ObsClient {
   readonly #sps: Buffer;
   readonly #pps: Buffer;
   readonly #tag: number;
-  readonly videoSsrc = (Math.random() * 0xfffffff) | 0x10000000;
-  readonly audioSsrc = this.videoSsrc + 1;
+  readonly videoSsrc: number;
+  readonly audioSsrc: number;
+  readonly #gathers: boolean;
   #videoSeq = Math.floor(Math.random() * 0xffff);
   #audioSeq = Math.floor(Math.random() * 0xffff);
   #frames = 0;
@@ -61,8 +68,11 @@ export class ObsClient {
     this.#sps = options.sps ?? SPS_HIGH_40;
     this.#pps = options.pps ?? PPS_HIGH;
     this.#tag = options.tag ?? 0xaa;
+    this.videoSsrc = options.videoSsrc ?? ((Math.random() * 0xfffffff) | 0x10000000);
+    this.audioSsrc = this.videoSsrc + 1;
+    this.#gathers = options.rtc?.disableAutoGathering !== true;
     clients.add(this);
-    this.pc = new PeerConnection("obs", { iceServers: [], bindAddress: "127.0.0.1", enableIceTcp: false, enableIceUdpMux: false, disableAutoNegotiation: true });
+    this.pc = new PeerConnection("obs", { iceServers: [], bindAddress: "127.0.0.1", enableIceTcp: false, enableIceUdpMux: false, disableAutoNegotiation: true, ...options.rtc });
     const audio = options.audio === false ? undefined : (options.audio ?? {});
     const video = options.video === false ? undefined : (options.video ?? { codecs: (media) => media.addH264Codec(96), payloadType: 96 });
     this.audioPayloadType = audio?.payloadType ?? 111;
@@ -84,14 +94,18 @@ export class ObsClient {
     }
   }
 
-  /** Gathers (loopback only), then returns the offer OBS would POST: no candidates at all. */
-  async offer(): Promise<string> {
+  /**
+   * Gathers (loopback only, unless `rtc` says otherwise; not at all with `disableAutoGathering`),
+   * then returns the offer OBS would POST: no candidates at all. `ice` fixes the ICE ufrag/pwd.
+   */
+  async offer(ice?: { iceUfrag: string; icePwd: string }): Promise<string> {
     const gathered = new Promise<void>((resolve) => {
+      if (!this.#gathers) resolve();
       this.pc.onGatheringStateChange((state) => {
         if (state === "complete") resolve();
       });
     });
-    this.pc.setLocalDescription("offer");
+    this.pc.setLocalDescription("offer", ice);
     await gathered;
     this.localOffer = this.pc.localDescription()!.sdp;
     return withoutCandidates(this.localOffer);
@@ -105,10 +119,10 @@ export class ObsClient {
     return this.pc.state();
   }
 
-  /** The address pair ICE chose, to check that it is loopback on both sides. */
-  selectedPair(): { local: string; remote: string } | undefined {
+  /** The address pair ICE chose, to check that it is loopback on both sides (and the candidate types). */
+  selectedPair(): { local: string; remote: string; localType: string; remoteType: string } | undefined {
     const pair = this.pc.getSelectedCandidatePair();
-    return pair ? { local: pair.local.address, remote: pair.remote.address } : undefined;
+    return pair ? { local: pair.local.address, remote: pair.remote.address, localType: pair.local.type, remoteType: pair.remote.type } : undefined;
   }
 
   #sendVideo(payload: Buffer, timestamp: number, marker: boolean): void {
@@ -178,18 +192,6 @@ export class ObsClient {
     this.audioTrack?.close();
     this.pc.close();
   }
-}
-
-/**
- * The SDP as OBS ≥ 30.2 posts it, gathering disabled: no `a=candidate`/`a=end-of-candidates`,
- * m-lines on port 9 and `c=IN IP4 0.0.0.0`.
- */
-export function withoutCandidates(sdp: string): string {
-  return sdp
-    .split("\r\n")
-    .filter((line) => !line.startsWith("a=candidate:") && line !== "a=end-of-candidates")
-    .map((line) => line.replace(/^(m=\w+) \d+ /, "$1 9 ").replace(/^c=IN IP4 .*$/, "c=IN IP4 0.0.0.0"))
-    .join("\r\n");
 }
 
 /** ICE credentials, fingerprint and the first host candidate of a libdatachannel offer. */

@@ -17,3 +17,16 @@ export function withSecondVideo(sdp: string): string {
 export function withDirection(sdp: string, direction: "sendonly" | "recvonly" | "sendrecv" | "inactive"): string {
   return replaceLines(sdp, /^a=(sendonly|recvonly|sendrecv|inactive)$/, `a=${direction}`);
 }
+
+/**
+ * The SDP with no candidates at all, as OBS ≥ 30.2 posts it (gathering disabled) and as a
+ * trickling client sends it: no `a=candidate`/`a=end-of-candidates`, m-lines on port 9 and
+ * `c=IN IP4 0.0.0.0`.
+ */
+export function withoutCandidates(sdp: string): string {
+  return sdp
+    .split("\r\n")
+    .filter((line) => !line.startsWith("a=candidate:") && line !== "a=end-of-candidates")
+    .map((line) => line.replace(/^(m=\w+) \d+ /, "$1 9 ").replace(/^c=IN IP4 .*$/, "c=IN IP4 0.0.0.0"))
+    .join("\r\n");
+}

@@ -37,6 +37,15 @@ function parseBlock(block: string, comments: string[]): SseMessage | undefined {
   return message;
 }
 
+/**
+ * Reads messages into `seen` (parsed as JSON) until one satisfies `done`; each wait for the next
+ * message may take `timeoutMs`. Returns `seen`, which may hold earlier messages too.
+ */
+export async function readUntil<T>(stream: SseClient, seen: T[], done: (message: T) => boolean, timeoutMs = 10_000): Promise<T[]> {
+  while (!seen.some(done)) seen.push(JSON.parse((await stream.next(timeoutMs)).data) as T);
+  return seen;
+}
+
 export async function openEventStream(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
   const abort = new AbortController();
   const response = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: abort.signal });

@@ -69,9 +69,8 @@ export interface Viewer {
   firstPacketAt: { audio?: number; video?: number };
 }
 
-/** A recvonly audio+video werift viewer recording every RTP packet it gets. */
-export async function createViewer(videoCodecs = [VP8, H264]): Promise<Viewer> {
-  const pc = new RTCPeerConnection(loopbackConfig({ codecs: { video: videoCodecs, audio: [OPUS] } }));
+/** Records every RTP packet the peer receives, per kind, and when the first one came. */
+function recordIncoming(pc: RTCPeerConnection): Pick<Viewer, "received" | "firstPacketAt"> {
   const received: Viewer["received"] = { audio: [], video: [] };
   const firstPacketAt: Viewer["firstPacketAt"] = {};
   pc.onTrack.subscribe((track) => {
@@ -81,10 +80,27 @@ export async function createViewer(videoCodecs = [VP8, H264]): Promise<Viewer> {
       received[kind].push(rtp);
     });
   });
+  return { received, firstPacketAt };
+}
+
+/** A recvonly audio+video werift viewer recording every RTP packet it gets. */
+export async function createViewer(videoCodecs = [VP8, H264]): Promise<Viewer> {
+  const pc = new RTCPeerConnection(loopbackConfig({ codecs: { video: videoCodecs, audio: [OPUS] } }));
+  const incoming = recordIncoming(pc);
   pc.addTransceiver("audio", { direction: "recvonly" });
   pc.addTransceiver("video", { direction: "recvonly" });
   await pc.setLocalDescription(await pc.createOffer());
-  return { pc, offer: loopbackOnly(pc.localDescription!.sdp), received, firstPacketAt };
+  return { pc, offer: loopbackOnly(pc.localDescription!.sdp), ...incoming };
+}
+
+/** A sendrecv peer (a browser in a call): publishes like createPublisher, records like createViewer. */
+export async function createCaller(video = VP8): Promise<Publisher & Viewer> {
+  const pc = new RTCPeerConnection(loopbackConfig({ codecs: { video: [video], audio: [OPUS] } }));
+  const incoming = recordIncoming(pc);
+  const audio = pc.addTransceiver("audio", { direction: "sendrecv" });
+  const videoTransceiver = pc.addTransceiver("video", { direction: "sendrecv" });
+  await pc.setLocalDescription(await pc.createOffer());
+  return { pc, audio, video: videoTransceiver, offer: loopbackOnly(pc.localDescription!.sdp), ...incoming };
 }
 
 /** A synthetic VP8 packet (RFC 7741): descriptor with S=1, then a payload header whose P bit marks key/delta. */

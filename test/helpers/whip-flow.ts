@@ -27,7 +27,11 @@ export async function publishWith(server: TestServer, stream: string, client: Ob
   assert.ok(candidates.length > 0 && candidates.every((line) => line.split(" ")[4] === "127.0.0.1"), "the answer lists the server's loopback candidates");
   client.setAnswer(whip.body);
   await waitForState(client, "connected", 10_000);
-  assert.deepEqual(client.selectedPair(), { local: "127.0.0.1", remote: "127.0.0.1" });
+  // libdatachannel may report 'connected' a moment before its selected pair is readable (seen under load).
+  const deadline = Date.now() + 2000;
+  while (!client.selectedPair() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  const pair = client.selectedPair();
+  assert.deepEqual({ local: pair?.local, remote: pair?.remote }, { local: "127.0.0.1", remote: "127.0.0.1" });
   return { whip, location };
 }
 

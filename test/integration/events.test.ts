@@ -1,15 +1,26 @@
 /**
  * `GET /v1/events` as a client sees it: events arrive as SSE messages while the domain
- * publishes them; a reconnect with Last-Event-ID gets exactly what it missed; filters by
- * pipeline and type; heartbeats on an idle stream; the log (ids included) survives a restart;
+ * publishes them, and a pipeline built over REST with werift peers reports what really happens
+ * to it (created, ICE and connection state, candidates, media flow, connect, disconnect,
+ * release); a reconnect with Last-Event-ID gets exactly what it missed; filters by
+ * pipeline and type; heartbeats on an idle stream; the log (ids included) survives a restart,
+ * and a change made just before the process is killed keeps its event and webhook delivery;
  * bad query input is a 400 problem.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { EventPayloads, EventType } from "../../src/domain/events.ts";
 import { post, startTestServer, type TestServer } from "../helpers/server.ts";
-import { openEventStream } from "../helpers/sse.ts";
-import { createPublisher } from "../helpers/werift-peer.ts";
+import { openEventStream, readUntil } from "../helpers/sse.ts";
+import { Rest } from "../helpers/rest.ts";
+import { RestPeers } from "../helpers/rest-peers.ts";
+import { createPublisher, waitFor } from "../helpers/werift-peer.ts";
 
 type Envelope = { id: number; type: EventType; pipelineId: string | null; objectId: string | null; at: string; data: Record<string, unknown> };
 
@@ -62,13 +73,10 @@ describe("event stream (SSE)", () => {
     assert.equal(whip.status, 201, whip.body);
     await publisher.pc.setRemoteDescription({ type: "answer", sdp: whip.body });
     const seen: Envelope[] = [];
-    const readUntil = async (done: (event: Envelope) => boolean) => {
-      while (!seen.some(done)) seen.push(JSON.parse((await stream.next(10_000)).data) as Envelope);
-    };
-    await readUntil((event) => event.type === "session.state" && event.data.state === "connected"); // the server saw ICE+DTLS complete
+    await readUntil(stream, seen, (event) => event.type === "session.state" && event.data.state === "connected"); // the server saw ICE+DTLS complete
     assert.equal((await fetch(whip.headers.get("location")!, { method: "DELETE" })).status, 200);
     await publisher.pc.close();
-    await readUntil((event) => event.type === "pipeline.released");
+    await readUntil(stream, seen, (event) => event.type === "pipeline.released");
     stream.close();
     const pipelineId = seen[0].pipelineId;
     assert.equal(seen[0].type, "pipeline.created");
@@ -77,6 +85,60 @@ describe("event stream (SSE)", () => {
       [["sse-demo", "publisher", "connecting"], ["sse-demo", "publisher", "connected"], ["sse-demo", "publisher", "closed"]],
     );
     assert.ok(seen.every((event) => event.pipelineId === pipelineId || event.type === "session.state"));
+  });
+
+  it("reports what REST calls and werift peers really do to a pipeline", async () => {
+    const api = new Rest(server.url);
+    const peers = new RestPeers(api);
+    const start = (await eventLog(server)).lastId;
+    try {
+      const { id: p } = await api.expect(201, "POST", "/v1/pipelines", { name: "observed" });
+      const stream = await openEventStream(`${server.url}/v1/events?pipeline=${p}&after=${start}`);
+      const a = await peers.endpoint(p);
+      await api.expect(202, "POST", `/v1/pipelines/${p}/elements/${a}/gather-candidates`); // before negotiation: candidates follow it
+      const { publisher } = await peers.publishing(p, 0x31, a);
+      const local = (await api.expect(200, "GET", `/v1/pipelines/${p}/elements/${a}/ice-candidates`)).items as Array<{ candidate: string }>;
+      const { id: b, viewer } = await peers.viewing(p);
+      const connection = await api.expect(201, "POST", `/v1/pipelines/${p}/connections`, { source: a, sink: b });
+      await waitFor(() => viewer.received.video.length > 20, 8000, "A's media at B");
+      const seen: Envelope[] = [];
+      const flow = (element: string, type: EventType, mediaType: string, state: string) => (event: Envelope) =>
+        event.objectId === element && event.type === type && event.data.mediaType === mediaType && event.data.state === state;
+      await readUntil(stream, seen, flow(b, "element.mediaFlowIn", "VIDEO", "FLOWING"));
+      await readUntil(stream, seen, flow(a, "element.mediaFlowOut", "AUDIO", "FLOWING"));
+      await api.expect(204, "DELETE", `/v1/pipelines/${p}/connections/${connection.id}`);
+      await readUntil(stream, seen, flow(b, "element.mediaFlowIn", "VIDEO", "NOT_FLOWING"));
+      await api.expect(204, "DELETE", `/v1/pipelines/${p}/elements/${b}`);
+      await api.expect(204, "DELETE", `/v1/pipelines/${p}`);
+      await readUntil(stream, seen, (event) => event.type === "pipeline.released");
+      stream.close();
+      await publisher.pc.close();
+
+      const of = (type: EventType, objectId?: string) => seen.filter((event) => event.type === type && (objectId === undefined || event.objectId === objectId));
+      assert.ok(seen.every((event) => event.pipelineId === p), "the pipeline filter holds");
+      assert.deepEqual(of("pipeline.created").map((event) => event.data), [{ origin: "api", name: "observed" }]);
+      assert.deepEqual(of("element.created").map((event) => [event.objectId, event.data.type]), [[a, "WebRtcEndpoint"], [b, "WebRtcEndpoint"]]);
+      for (const element of [a, b]) {
+        const iceStates = of("element.iceStateChanged", element).map((event) => event.data.state);
+        assert.ok(iceStates.includes("checking") && iceStates.some((state) => state === "connected" || state === "completed"), `${element}: ICE states ${iceStates.join(", ")}`);
+        assert.deepEqual(of("element.connectionStateChanged", element)[0]?.data, { oldState: "DISCONNECTED", newState: "CONNECTED" });
+      }
+      const found = of("element.iceCandidateFound", a);
+      assert.ok(local.length > 0);
+      assert.deepEqual(found.map((event) => event.data.candidate), local.map((item) => item.candidate), "one event per local candidate of A");
+      const gatheringDone = seen.findIndex((event) => event.type === "element.iceGatheringDone" && event.objectId === a);
+      assert.ok(gatheringDone > seen.indexOf(found.at(-1)!), "iceGatheringDone follows the candidates");
+      assert.ok(of("element.mediaFlowOut", a).some((event) => event.data.mediaType === "VIDEO" && event.data.state === "FLOWING"), "A's peer media flows out of A");
+      const connected = { source: a, sink: b, mediaType: null };
+      assert.deepEqual(of("element.connected").map((event) => [event.objectId, event.data]), [[a, connected]]);
+      assert.deepEqual(of("element.disconnected").map((event) => [event.objectId, event.data]), [[a, connected]]);
+      assert.deepEqual(of("element.released", b).map((event) => event.data), [{ type: "WebRtcEndpoint" }]);
+      assert.equal(seen.at(-1)!.type, "pipeline.released");
+      const order = (type: EventType, objectId?: string) => seen.findIndex((event) => event.type === type && (objectId === undefined || event.objectId === objectId));
+      assert.ok(order("element.connected") < order("element.disconnected") && order("element.disconnected") < order("element.released", b), "connect, disconnect, release in the order they were made");
+    } finally {
+      await peers.close();
+    }
   });
 
   it("resumes with Last-Event-ID: exactly the missed events, in order, then live ones", async () => {
@@ -199,6 +261,29 @@ describe("event log across a restart", () => {
       assert.ok(fresh.id > before.lastId, `new id ${fresh.id} follows every id of the previous run (${before.lastId})`);
     } finally {
       await second.close();
+    }
+  });
+
+  it("keeps the event and the webhook delivery of a change made right before a SIGKILL", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "pipewright-killed-"));
+    try {
+      const child = spawn(process.execPath, [fileURLToPath(new URL("../helpers/kill-after-change.ts", import.meta.url)), dataDir], { stdio: ["ignore", "inherit", "inherit"] });
+      const [code, signal] = await once(child, "exit");
+      assert.equal(signal, "SIGKILL", `the child was killed (exit code ${code})`);
+
+      const server = await startTestServer({}, { dataDir });
+      try {
+        const [pipeline] = ((await (await fetch(`${server.url}/v1/pipelines?name=last-words`)).json()) as { items: Array<{ id: string }> }).items;
+        assert.ok(pipeline, "the change itself was committed");
+        const logged = (await eventLog(server, `after=0&pipeline=${pipeline.id}&type=pipeline.created`)).events;
+        assert.deepEqual(logged.map((event) => [event.type, event.objectId]), [["pipeline.created", pipeline.id]], "its event is in the log");
+        const deliveries = server.db.$client.prepare("select state from webhook_deliveries where event_id = ?").all(logged[0].id);
+        assert.deepEqual(deliveries, [{ state: "pending" }], "and its webhook delivery waits in the outbox");
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

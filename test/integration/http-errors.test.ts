@@ -11,6 +11,18 @@ import { replaceLines, withDirection, withSecondVideo } from "../helpers/offers.
 
 const NOTHING_LEFT = { pipelines: 0, elements: 0, sessions: 0, workerElements: 0, udpSockets: 0 };
 
+/** Role, stream and state of every session row, oldest first. */
+function sessionRows(server: TestServer): Array<[string, string, string]> {
+  const rows = server.db.$client.prepare("select role, stream, state from webrtc_sessions order by created_at").all() as Array<{ role: string; stream: string; state: string }>;
+  return rows.map((row) => [row.role, row.stream, row.state]);
+}
+
+/** After a test: the sessions it left are exactly `expected`; then the history is cleared for the next test. */
+function expectSessionsThenClear(server: TestServer, expected: Array<[string, string, string]>): void {
+  assert.deepEqual(sessionRows(server), expected, "session rows: only those of the accepted requests");
+  server.db.$client.prepare("delete from webrtc_sessions").run();
+}
+
 async function problemOf(response: { status: number; headers: Headers; body: string }) {
   assert.equal(response.headers.get("content-type"), "application/problem+json");
   const body = JSON.parse(response.body) as { type: string; title: string; status: number; detail: string; code: string };
@@ -51,8 +63,8 @@ describe("bad input to WHIP/WHEP", () => {
     assert.equal(response.status, 201, response.body);
     assert.equal((await fetch(response.headers.get("location")!, { method: "DELETE" })).status, 200);
     await publisher.pc.close();
-    assert.deepEqual({ ...(await leftovers(server)), sessions: 0 }, NOTHING_LEFT);
-    server.db.$client.prepare("delete from webrtc_sessions").run();
+    expectSessionsThenClear(server, [["publisher", "s1", "closed"]]);
+    assert.deepEqual(await leftovers(server), NOTHING_LEFT);
   });
 
   it("400 for malformed SDP", async () => {
@@ -83,7 +95,7 @@ describe("bad input to WHIP/WHEP", () => {
     }
     assert.equal((await fetch(live.headers.get("location")!, { method: "DELETE" })).status, 200);
     await publisher.pc.close();
-    server.db.$client.prepare("delete from webrtc_sessions").run();
+    expectSessionsThenClear(server, [["publisher", "live", "closed"]]);
     assert.deepEqual(await leftovers(server), NOTHING_LEFT);
   });
 
@@ -96,7 +108,7 @@ describe("bad input to WHIP/WHEP", () => {
     assert.match((await problemOf(response)).detail, /the stream sends video\/VP8/);
     await fetch(live.headers.get("location")!, { method: "DELETE" });
     await publisher.pc.close();
-    server.db.$client.prepare("delete from webrtc_sessions").run();
+    expectSessionsThenClear(server, [["publisher", "vp8only", "closed"]]);
     assert.deepEqual(await leftovers(server), NOTHING_LEFT);
   });
 
@@ -117,40 +129,53 @@ describe("bad input to WHIP/WHEP", () => {
     assert.deepEqual(await leftovers(server), NOTHING_LEFT);
   });
 
-  it("404 for unknown sessions; PATCH conditions 428, 412, 415, 400 and 422; trickle 204", async () => {
-    const missing = `${server.url}/whip/s1/AAAAAAAAAAAAAAAAAAAAAA`;
-    assert.equal((await fetch(missing, { method: "DELETE" })).status, 404);
-    const patch404 = await fetch(missing, { method: "PATCH", headers: { "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": '"x"' }, body: "a=end-of-candidates\r\n" });
-    assert.equal(patch404.status, 404);
+  for (const kind of ["whip", "whep"] as const) {
+    it(`${kind.toUpperCase()} session URL: 404 when unknown; ETag on the 201; PATCH 428, 412, 415, 400, 422 and trickle 204`, async () => {
+      const missing = `${server.url}/${kind}/s1/AAAAAAAAAAAAAAAAAAAAAA`;
+      assert.equal((await fetch(missing, { method: "DELETE" })).status, 404);
+      assert.equal((await fetch(missing)).status, 404);
+      const patch404 = await fetch(missing, { method: "PATCH", headers: { "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": '"x"' }, body: "a=end-of-candidates\r\n" });
+      assert.equal(patch404.status, 404);
+      assert.equal((await problemOf({ status: 404, headers: patch404.headers, body: await patch404.text() })).code, "NOT_FOUND");
 
-    const publisher = await createPublisher();
-    const created = await post(`${server.url}/whip/s1`, publisher.offer);
-    assert.equal(created.status, 201);
-    const session = created.headers.get("location")!;
-    const etag = created.headers.get("etag")!;
-    const fragment = "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\na=candidate:2 1 udp 2130706431 abcd.local 9 typ host\r\n";
-    const patch = (headers: Record<string, string>, body = fragment) => fetch(session, { method: "PATCH", headers, body });
+      const publisher = await createPublisher();
+      const published = await post(`${server.url}/whip/s1`, publisher.offer);
+      assert.equal(published.status, 201, published.body);
+      const peer = kind === "whip" ? publisher : await createViewer();
+      const created = kind === "whip" ? published : await post(`${server.url}/whep/s1`, peer.offer);
+      assert.equal(created.status, 201, created.body);
+      const session = created.headers.get("location")!;
+      const etag = created.headers.get("etag")!;
+      assert.match(etag, /^"[A-Za-z0-9_-]{16,}"$/, "a strong ETag on the 201");
+      assert.equal((await fetch(session)).status, 200, "GET on a live session URL");
+      const fragment = "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\na=candidate:2 1 udp 2130706431 abcd.local 9 typ host\r\n";
+      const patch = (headers: Record<string, string>, body = fragment) => fetch(session, { method: "PATCH", headers, body });
 
-    const noIfMatch = await patch({ "Content-Type": "application/trickle-ice-sdpfrag" });
-    assert.equal(noIfMatch.status, 428);
-    const stale = await patch({ "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": '"stale"' });
-    assert.equal(stale.status, 412);
-    const wrongType = await patch({ "Content-Type": "application/sdp", "If-Match": etag });
-    assert.equal(wrongType.status, 415);
-    const garbage = await patch({ "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag }, "not a fragment");
-    assert.equal(garbage.status, 400);
-    const restart = await patch({ "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*" });
-    assert.equal(restart.status, 422);
-    const trickle = await patch({ "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag });
-    assert.equal(trickle.status, 204, await trickle.text());
-    assert.equal(trickle.headers.get("etag"), null, "no ETag on a trickle answer");
+      const noIfMatch = await patch({ "Content-Type": "application/trickle-ice-sdpfrag" });
+      assert.equal(noIfMatch.status, 428);
+      assert.equal((await problemOf({ status: 428, headers: noIfMatch.headers, body: await noIfMatch.text() })).code, "PRECONDITION_REQUIRED");
+      const stale = await patch({ "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": '"stale"' });
+      assert.equal(stale.status, 412);
+      assert.equal((await problemOf({ status: 412, headers: stale.headers, body: await stale.text() })).code, "PRECONDITION_FAILED");
+      const wrongType = await patch({ "Content-Type": "application/sdp", "If-Match": etag });
+      assert.equal(wrongType.status, 415);
+      const garbage = await patch({ "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag }, "not a fragment");
+      assert.equal(garbage.status, 400);
+      const restart = await patch({ "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*" });
+      assert.equal(restart.status, 422);
+      const trickle = await patch({ "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag });
+      assert.equal(trickle.status, 204, await trickle.text());
+      assert.equal(trickle.headers.get("etag"), null, "no ETag on a trickle answer");
 
-    await publisher.pc.setRemoteDescription({ type: "answer", sdp: created.body });
-    await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "the session survived the refused restart");
-    const deleted = await fetch(session, { method: "DELETE", headers: { "If-Match": '"ignored"' } });
-    assert.equal(deleted.status, 200, "DELETE ignores If-Match");
-    await publisher.pc.close();
-    server.db.$client.prepare("delete from webrtc_sessions").run();
-    assert.deepEqual(await leftovers(server), NOTHING_LEFT);
-  });
+      await peer.pc.setRemoteDescription({ type: "answer", sdp: created.body });
+      await waitFor(() => peer.pc.connectionState === "connected", 10_000, "the session survived the refused restart");
+      const deleted = await fetch(session, { method: "DELETE", headers: { "If-Match": '"ignored"' } });
+      assert.equal(deleted.status, 200, "DELETE ignores If-Match");
+      assert.equal((await fetch(session, { method: "DELETE" })).status, 404, "a deleted session is unknown");
+      if (kind === "whep") assert.equal((await fetch(published.headers.get("location")!, { method: "DELETE" })).status, 200);
+      await Promise.all([publisher.pc.close(), peer.pc.close()]);
+      expectSessionsThenClear(server, kind === "whip" ? [["publisher", "s1", "closed"]] : [["publisher", "s1", "closed"], ["viewer", "s1", "closed"]]);
+      assert.deepEqual(await leftovers(server), NOTHING_LEFT);
+    });
+  }
 });

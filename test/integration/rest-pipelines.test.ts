@@ -3,13 +3,16 @@
  * two WebRtcEndpoints connected A→B carry A's media to B's peer and stop on disconnect; a
  * DispatcherOneToMany switches every port to a new source; a WHIP stream shows up as a pipeline
  * and a REST-created endpoint can watch it; deleting a pipeline frees every media object in the
- * worker (counted by the worker itself).
+ * worker (counted by the worker itself); deleting a stream's endpoint or pipeline over REST ends
+ * the WHEP/WHIP sessions riding on it.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { startLiveStream } from "../helpers/live-stream.ts";
 import { Rest } from "../helpers/rest.ts";
-import { post, settledLeftovers, startTestServer, type TestServer } from "../helpers/server.ts";
-import { createPublisher, createViewer, type Publisher, sendSyntheticMedia, type Viewer, waitFor } from "../helpers/werift-peer.ts";
+import { settledLeftovers, startTestServer, type TestServer } from "../helpers/server.ts";
+import { fillOf, RestPeers } from "../helpers/rest-peers.ts";
+import { waitFor } from "../helpers/werift-peer.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NOTHING_LIVE = { pipelines: 0, elements: 0, sessions: 0, workerElements: 0, udpSockets: 0 };
@@ -17,45 +20,22 @@ const NOTHING_LIVE = { pipelines: 0, elements: 0, sessions: 0, workerElements: 0
 describe("REST pipelines, elements and connections", () => {
   let server: TestServer;
   let api: Rest;
-  const peers: Array<{ pc: { close(): Promise<void> } }> = [];
-  const senders: AbortController[] = [];
+  let peers: RestPeers;
+  const liveStreams: Array<{ stop(): Promise<unknown> }> = [];
 
   before(async () => {
     server = await startTestServer();
     api = new Rest(server.url);
+    peers = new RestPeers(api);
   });
   after(async () => {
-    for (const sender of senders) sender.abort();
-    await Promise.all(peers.map((peer) => peer.pc.close()));
+    for (const live of liveStreams) await live.stop();
+    await peers.close();
     await server.close();
   });
 
-  /** A WebRtcEndpoint negotiated over REST with a werift publisher that starts sending. */
-  async function publishingEndpoint(pipelineId: string, fill: number): Promise<{ id: string; publisher: Publisher }> {
-    const endpoint = await api.expect(201, "POST", `/v1/pipelines/${pipelineId}/elements`, { type: "WebRtcEndpoint" });
-    const publisher = await createPublisher();
-    peers.push(publisher);
-    const { answer } = await api.expect(200, "POST", `/v1/pipelines/${pipelineId}/elements/${endpoint.id}/process-offer`, { offer: publisher.offer });
-    await publisher.pc.setRemoteDescription({ type: "answer", sdp: answer });
-    await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "publisher connected");
-    const sending = new AbortController();
-    senders.push(sending);
-    void sendSyntheticMedia(publisher, 120, 15, sending.signal, fill);
-    return { id: endpoint.id, publisher };
-  }
-
-  /** A WebRtcEndpoint negotiated over REST with a werift viewer. */
-  async function viewingEndpoint(pipelineId: string, existing?: string): Promise<{ id: string; viewer: Viewer }> {
-    const id = existing ?? (await api.expect(201, "POST", `/v1/pipelines/${pipelineId}/elements`, { type: "WebRtcEndpoint" })).id;
-    const viewer = await createViewer();
-    peers.push(viewer);
-    const { answer } = await api.expect(200, "POST", `/v1/pipelines/${pipelineId}/elements/${id}/process-offer`, { offer: viewer.offer });
-    await viewer.pc.setRemoteDescription({ type: "answer", sdp: answer });
-    await waitFor(() => viewer.pc.connectionState === "connected", 10_000, "viewer connected");
-    return { id, viewer };
-  }
-
-  const fillOf = (viewer: Viewer) => viewer.received.video.at(-1)?.payload[5];
+  const publishingEndpoint = (pipelineId: string, fill: number) => peers.publishing(pipelineId, fill);
+  const viewingEndpoint = (pipelineId: string, existing?: string) => peers.viewing(pipelineId, existing);
 
   it("carries A's media to B's peer when A is connected to B, and stops on disconnect", async () => {
     const created = await api.call<{ id: string; kurentoId: string }>("POST", "/v1/pipelines", { name: "call", tags: [{ key: "room", value: "blue" }] });
@@ -139,15 +119,8 @@ describe("REST pipelines, elements and connections", () => {
   });
 
   it("lists a WHIP stream as a pipeline, and a REST endpoint can watch it", async () => {
-    const publisher = await createPublisher();
-    peers.push(publisher);
-    const whip = await post(`${server.url}/whip/studio`, publisher.offer);
-    assert.equal(whip.status, 201);
-    await publisher.pc.setRemoteDescription({ type: "answer", sdp: whip.body });
-    await waitFor(() => publisher.pc.connectionState === "connected", 10_000, "WHIP publisher connected");
-    const sending = new AbortController();
-    senders.push(sending);
-    void sendSyntheticMedia(publisher, 60, 15, sending.signal, 0x5a);
+    const live = await startLiveStream(server, "studio"); // a WHIP publisher (and a WHEP viewer) of synthetic media filled with 0xab
+    liveStreams.push(live);
 
     const { items } = await api.expect(200, "GET", "/v1/pipelines?name=studio");
     assert.equal(items.length, 1);
@@ -156,8 +129,64 @@ describe("REST pipelines, elements and connections", () => {
     const watcher = await api.expect(201, "POST", `/v1/pipelines/${items[0].id}/elements`, { type: "WebRtcEndpoint" });
     await api.expect(201, "POST", `/v1/pipelines/${items[0].id}/connections`, { source: publisherElement.id, sink: watcher.id });
     const { viewer } = await viewingEndpoint(items[0].id, watcher.id);
-    await waitFor(() => fillOf(viewer) === 0x5a, 8000, "the WHIP stream at the REST endpoint");
-    sending.abort();
-    assert.equal((await fetch(whip.headers.get("location")!, { method: "DELETE" })).status, 200);
+    await waitFor(() => fillOf(viewer) === 0xab, 8000, "the WHIP stream at the REST endpoint");
+    assert.equal((await fetch(live.whip.headers.get("location")!, { method: "DELETE" })).status, 200);
+    await api.expect(204, "DELETE", `/v1/pipelines/${items[0].id}`); // the WHEP viewer would otherwise wait out the publisher grace
+  });
+
+  it("ends the WHEP and WHIP sessions when their endpoint or the stream's pipeline is deleted over REST", async () => {
+    const live = await startLiveStream(server, "deleted");
+    liveStreams.push(live);
+    const [whip, whep] = [live.whip.headers.get("location")!, live.whep.headers.get("location")!];
+    const streams = async () => ((await api.expect(200, "GET", "/v1/streams")) as { streams: Array<{ name: string; viewers: number }> }).streams;
+    assert.deepEqual(await streams(), [{ ...(await streams())[0], name: "deleted", viewers: 1 }]);
+    const { items } = await api.expect(200, "GET", "/v1/pipelines?name=deleted");
+    const elements = (await api.expect(200, "GET", `/v1/pipelines/${items[0].id}/elements`)).items as Array<{ id: string }>;
+    const viewerElement = (server.db.$client.prepare("select element_id from webrtc_sessions where role = 'viewer' and stream = 'deleted'").get() as { element_id: string }).element_id;
+    assert.ok(elements.some((element) => element.id === viewerElement));
+
+    await api.expect(204, "DELETE", `/v1/pipelines/${items[0].id}/elements/${viewerElement}`);
+    assert.equal((await fetch(whep)).status, 404, "the viewer's session ended with its endpoint");
+    assert.equal((await streams())[0].viewers, 0);
+    assert.equal((await fetch(whip)).status, 200, "the publisher goes on");
+
+    await api.expect(204, "DELETE", `/v1/pipelines/${items[0].id}`);
+    assert.equal((await fetch(whip)).status, 404, "the publisher's session ended with the pipeline");
+    assert.equal((await fetch(whip, { method: "DELETE" })).status, 404);
+    assert.deepEqual(await streams(), [], "the stream is no longer live");
+    const rows = server.db.$client.prepare("select role, state, close_reason as reason from webrtc_sessions where stream = 'deleted' order by role").all();
+    assert.deepEqual(rows, [
+      { role: "publisher", state: "closed", reason: "the stream's pipeline was released" },
+      { role: "viewer", state: "closed", reason: "its WebRtcEndpoint was released" },
+    ]);
+    const history = { ...NOTHING_LIVE, sessions: rows.length + (server.db.$client.prepare("select count(*) as n from webrtc_sessions where stream != 'deleted'").get() as { n: number }).n };
+    assert.deepEqual(await settledLeftovers(server, history), history, "no pipeline, element, worker object or socket of the stream is left");
+  });
+
+  it("pages with limit and after; a cursor outlives its pipeline; a string that is not a cursor is a 400", async () => {
+    for (let index = 0; index < 5; index++) await api.expect(201, "POST", "/v1/pipelines", { name: `page-${index}`, tags: [{ key: "paged", value: "yes" }] });
+    // The list order (creation time, then id for pipelines made in the same millisecond).
+    const ids = (await api.expect(200, "GET", "/v1/pipelines?tag=paged")).items.map((item: { id: string }) => item.id) as string[];
+    assert.equal(ids.length, 5);
+    const page = (after?: string) => api.expect(200, "GET", `/v1/pipelines?tag=paged&limit=2${after ? `&after=${encodeURIComponent(after)}` : ""}`);
+    const first = await page();
+    assert.deepEqual(first.items.map((item: { id: string }) => item.id), ids.slice(0, 2));
+    const second = await page(first.next);
+    assert.deepEqual(second.items.map((item: { id: string }) => item.id), ids.slice(2, 4));
+    await api.expect(204, "DELETE", `/v1/pipelines/${ids[3]}`); // the row second.next points after
+    await api.expect(204, "DELETE", `/v1/pipelines/${ids[1]}`);
+    const third = await page(second.next);
+    assert.deepEqual(third.items.map((item: { id: string }) => item.id), [ids[4]], "the walk goes on after the deleted row, not from page 1");
+    assert.equal(third.next, null, "the last page says so");
+    assert.deepEqual((await page(first.next)).items.map((item: { id: string }) => item.id), [ids[2], ids[4]], "an older cursor still points after its own row");
+
+    for (const bad of [ids[0], "yesterday", "12_"]) {
+      const refused = await api.call<{ code: string; detail: string }>("GET", `/v1/pipelines?tag=paged&after=${encodeURIComponent(bad)}`);
+      assert.equal(refused.status, 400, bad);
+      assert.equal(refused.headers.get("content-type"), "application/problem+json");
+      assert.equal(refused.body.code, "INVALID_REQUEST");
+      assert.match(refused.body.detail, /not a cursor/);
+    }
+    for (const id of [ids[0], ids[2], ids[4]]) await api.expect(204, "DELETE", `/v1/pipelines/${id}`);
   });
 });

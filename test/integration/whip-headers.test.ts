@@ -4,57 +4,10 @@
  * credentials, exposed Location/ETag/Link), the probes (GET/HEAD), and bearer-token access.
  */
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { createPublisher } from "../helpers/werift-peer.ts";
+import { headerLines, obsParseLinks, raw } from "../helpers/raw-http.ts";
 import { post, startTestServer, type TestServer } from "../helpers/server.ts";
-
-interface RawResponse {
-  status: number;
-  rawHeaders: string[];
-  body: string;
-}
-
-/** An HTTP exchange with the header lines exactly as they came over the socket. */
-function raw(url: string, method: string, headers: Record<string, string> = {}, body?: string): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode!, rawHeaders: res.rawHeaders, body: text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-function headerLines(response: RawResponse, name: string): string[] {
-  const lines: string[] = [];
-  for (let index = 0; index < response.rawHeaders.length; index += 2) {
-    if (response.rawHeaders[index].toLowerCase() === name) lines.push(response.rawHeaders[index + 1]);
-  }
-  return lines;
-}
-
-/** OBS's Link parser (notes/whip-whep.md §2): split on ",", then ";"; URL must start `<stun:` or `<turn:`. */
-function obsParse(values: string[]): Array<{ url: string; username?: string; credential?: string }> {
-  const servers: Array<{ url: string; username?: string; credential?: string }> = [];
-  for (const value of values) {
-    for (const link of value.split(",")) {
-      const parts = link.split(";");
-      if (!parts[0].startsWith("<stun:") && !parts[0].startsWith("<turn:")) continue;
-      const server: { url: string; username?: string; credential?: string } = { url: parts[0].slice(1, -1) };
-      for (const part of parts.slice(1)) {
-        const quoted = part.slice(part.indexOf('"') + 1, part.lastIndexOf('"'));
-        if (part.trim().startsWith("username=")) server.username = quoted;
-        if (part.trim().startsWith("credential=")) server.credential = quoted;
-      }
-      servers.push(server);
-    }
-  }
-  return servers;
-}
 
 const ICE_SERVERS = [
   { urls: "turns:turn.example.test:5349", username: "u1", credential: "p1" },
@@ -82,8 +35,8 @@ describe("WHIP/WHEP headers on the wire", () => {
       '<turn:turn.example.test:3478?transport=tcp>; rel="ice-server"; username="u1"; credential="p1"; credential-type="password"',
       '<turns:turn.example.test:5349>; rel="ice-server"; username="u1"; credential="p1"; credential-type="password"',
     ]);
-    assert.deepEqual(obsParse(links)[0], { url: "turn:turn.example.test:3478?transport=udp", username: "u1", credential: "p1" });
-    assert.equal(obsParse(links).length, 3, "OBS sees every stun:/turn: server and ignores turns:");
+    assert.deepEqual(obsParseLinks(links)[0], { url: "turn:turn.example.test:3478?transport=udp", username: "u1", credential: "p1" });
+    assert.equal(obsParseLinks(links).length, 3, "OBS sees every stun:/turn: server and ignores turns:");
     const location = headerLines(response, "location");
     assert.equal(location.length, 1);
     await fetch(location[0], { method: "DELETE" });

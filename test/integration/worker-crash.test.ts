@@ -1,13 +1,15 @@
 /**
  * A media worker crash mid-stream: the HTTP API keeps answering, the supervisor notices within
  * a second, the sessions it carried are marked closed in SQLite, an event says so, a new worker
- * takes over and a new publish works.
+ * takes over and a new publish works. A worker that stops answering heartbeats is replaced; one
+ * that is merely slow fails the request it did not answer in time (503), and nothing more.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startLiveStream } from "../helpers/live-stream.ts";
 import { waitFor } from "../helpers/werift-peer.ts";
-import { leftovers, startTestServer, type TestServer } from "../helpers/server.ts";
+import { Rest } from "../helpers/rest.ts";
+import { leftovers, settledLeftovers, startTestServer, type TestServer } from "../helpers/server.ts";
 
 describe("media worker crash", () => {
   let server: TestServer;
@@ -82,5 +84,37 @@ describe("hung media worker", () => {
     assert.ok(after < 2500, `declared hung ${Math.round(after)} ms after it stopped`);
     await waitFor(() => server.media.workerPids[0] !== undefined && server.media.workerPids[0] !== hungPid, 5000, "a replacement worker");
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  });
+});
+
+describe("slow media worker", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ media: { requestTimeoutMs: 300 } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("answers 503 when the worker does not answer a command in time, and goes on once it does", async () => {
+    const api = new Rest(server.url);
+    const pipeline = await api.expect(201, "POST", "/v1/pipelines", {});
+    const pid = server.media.workerPids[0]!;
+    process.kill(pid, "SIGSTOP");
+    const startedAt = performance.now();
+    const stalled = await api.call<{ code: string; detail: string }>("POST", `/v1/pipelines/${pipeline.id}/elements`, { type: "PassThrough" }).finally(() => process.kill(pid, "SIGCONT"));
+    const waited = performance.now() - startedAt;
+    assert.equal(stalled.status, 503);
+    assert.equal(stalled.headers.get("content-type"), "application/problem+json");
+    assert.equal(stalled.body.code, "MEDIA_UNAVAILABLE");
+    assert.match(stalled.body.detail, /did not answer element\.create within 300 ms/);
+    assert.ok(waited >= 290 && waited < 2000, `answered after ${Math.round(waited)} ms`);
+    assert.deepEqual((await api.expect(200, "GET", `/v1/pipelines/${pipeline.id}/elements`)).items, [], "the refused element left no row");
+
+    assert.equal(server.media.workerPids[0], pid, "a slow worker is not a dead one: same process");
+    await api.expect(201, "POST", `/v1/pipelines/${pipeline.id}/elements`, { type: "PassThrough" });
+    await api.expect(204, "DELETE", `/v1/pipelines/${pipeline.id}`);
+    const nothing = { pipelines: 0, elements: 0, sessions: 0, workerElements: 0, udpSockets: 0 };
+    assert.deepEqual(await settledLeftovers(server, nothing), nothing, "the late-created element went with its pipeline");
   });
 });

@@ -58,6 +58,14 @@ describe("configuration", () => {
     assert.equal(config.webrtc.maxIncomingBitrate, 1_500_000);
   });
 
+  it("takes the Kurento protocol's settings and Kurento's media-server settings from one kurento: section", () => {
+    const config = loadConfig({ env: {}, file: yamlFile("kurento:\n  sessionGraceMs: 5000\n  path: /kms\n  stunServerAddress: 127.0.0.1\n  stunServerPort: 3478\n") });
+    assert.equal(config.kurento.sessionGraceMs, 5000);
+    assert.equal(config.kurento.path, "/kms");
+    assert.deepEqual(config.webrtc.serverIceServers, [{ urls: "stun:127.0.0.1:3478" }]);
+    assert.throws(() => loadConfig({ env: {}, file: yamlFile("kurento:\n  sessionGraceMs: soon\n") }), /kurento\.sessionGraceMs/);
+  });
+
   it("stops on unknown or invalid settings, naming them", () => {
     assert.throws(() => loadConfig({ env: { PIPEWRIGHT_PROT: "1" } }), (error: Error) => error instanceof ConfigError && /PIPEWRIGHT_PROT: unknown setting/.test(error.message));
     assert.throws(() => loadConfig({ env: { PIPEWRIGHT_PORT: "eighty" } }), /PIPEWRIGHT_PORT: "eighty" is not a number/);
@@ -65,5 +73,23 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({ file: yamlFile("webrtc:\n  portRang: [1, 2]\n"), env: {} }), /unknown setting webrtc\.portRang/);
     assert.throws(() => loadConfig({ file: yamlFile("webrtc:\n  portRange: [5000, 4000]\n"), env: {} }), /webrtc\.portRange/);
     assert.throws(() => loadConfig({ file: "/nonexistent/pipewright.yaml", env: {} }), /does not exist/);
+  });
+
+  it("checks ICE servers: URIs, credentials that a Link header can carry, and one STUN and one TURN for the workers", () => {
+    const servers = (value: unknown, key = "iceServers") => loadConfig({ env: {}, overrides: { webrtc: { [key]: value } } });
+    assert.throws(() => servers([{ urls: "turn:user:pw@turn.example.test", username: "u", credential: "c" }]), /webrtc\.iceServers\.0\.urls \(env PIPEWRIGHT_WEBRTC_ICE_SERVERS\): .*carry no user or password/);
+    assert.throws(() => servers([{ urls: ["stun:ok.example.test", "turn:bad host"], username: "u", credential: "c" }]), /webrtc\.iceServers\.0\.urls\.1 .*not a host name/);
+    assert.throws(() => servers([{ urls: "turn:turn.example.test" }]), /webrtc\.iceServers\.0 .*: a TURN server needs credentials/);
+    assert.throws(() => servers([{ urls: "turn:turn.example.test", username: "u" }]), /username and credential go together/);
+    assert.throws(() => servers([{ urls: "turn:turn.example.test", username: "u", credential: "a,b" }]), /webrtc\.iceServers\.0\.credential .*must not contain/);
+    assert.throws(() => servers([{ urls: "turn:turn.example.test", secret: "long-enough", username: "u", credential: "c" }]), /either a secret/);
+    assert.throws(() => servers([{ urls: "stun:stun.example.test", ttl: 600 }]), /ttl applies to credentials minted from a secret/);
+    const twoTurn = [{ urls: ["turn:a.example.test", "turn:b.example.test"], secret: "long-enough" }];
+    assert.throws(() => servers(twoTurn, "serverIceServers"), /webrtc\.serverIceServers \(env PIPEWRIGHT_WEBRTC_SERVER_ICE_SERVERS\): the media workers use one TURN server; 2 are listed/);
+    assert.equal(servers(twoTurn).webrtc.iceServers.length, 1, "clients may get any number");
+    assert.throws(
+      () => loadConfig({ env: { PIPEWRIGHT_WEBRTC_SERVER_ICE_SERVERS: '[{"urls":"turns:turn.example.test?transport=udp","secret":"long-enough"}]' } }),
+      /webrtc\.serverIceServers\.0\.urls \(env PIPEWRIGHT_WEBRTC_SERVER_ICE_SERVERS\): .*DTLS/,
+    );
   });
 });

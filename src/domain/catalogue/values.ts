@@ -3,7 +3,8 @@
  * as `MediaType`, registers such as `IceCandidate`, remote-object references such as
  * `MediaPipeline`, lists `X[]` and maps `X<>` — and returns it normalised (a remote object as
  * its id). A mismatch is an INVALID_REQUEST naming the parameter and the expected type, which
- * the Kurento face answers as 40001 MARSHALL_ERROR, as KMS does.
+ * the Kurento face answers as 40001 MARSHALL_ERROR, as KMS does; a reference to an object of
+ * the wrong class is OBJECT_TYPE_MISMATCH (40100, a TypeError in kurento-client).
  */
 import { PipewrightError } from "../errors.ts";
 import type { KmdCatalogue } from "./kmd.ts";
@@ -54,7 +55,7 @@ export function checkValue(catalogue: KmdCatalogue, type: string, value: unknown
     if (typeof value !== "string") fail(name, type, " (an object id)");
     const actual = resolve(value);
     if (actual === undefined) throw new PipewrightError("NOT_FOUND", `Object '${value}' not found`);
-    if (!catalogue.isA(actual, type)) fail(name, type, ` (${value} is a ${actual})`);
+    if (!catalogue.isA(actual, type)) throw new PipewrightError("OBJECT_TYPE_MISMATCH", `'${name}' parameter should be a ${type}, but ${value} is a ${actual}`);
     return value;
   }
   throw new PipewrightError("INTERNAL", `unknown kmd type ${type}`);

@@ -57,7 +57,7 @@ function operation(route: ApiRoute): OperationObject {
   }
   responses["400"] ??= { ...PROBLEM, description: "Invalid request: malformed JSON, wrong types or unknown fields." };
   responses["401"] ??= { ...PROBLEM, description: "Tokens exist and no valid bearer token was sent." };
-  responses["403"] ??= { ...PROBLEM, description: `The token lacks the ${route.access} right, or (no tokens) the client is not on loopback.` };
+  responses["403"] ??= { ...PROBLEM, description: `The token lacks the ${typeof route.access === "string" ? route.access : route.access.join(" or ")} right, or (no tokens) the client is not on loopback.` };
   if (route.params) responses["404"] ??= { ...PROBLEM, description: "No such object." };
   if (route.path.startsWith("/v1/pipelines/")) responses["503"] ??= { ...PROBLEM, description: "No media worker is available." };
   if (route.body) responses["413"] ??= { ...PROBLEM, description: "The body is larger than `http.bodyLimit`." };

@@ -30,6 +30,8 @@ export interface RouteInput<P, Q, B> {
   query: Q;
   body: B;
   c: AppContext;
+  /** Who was let in (a token id, or `local`). */
+  callerId: string;
 }
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -42,8 +44,8 @@ export interface ApiRoute<P extends AnyObject = AnyObject, Q extends AnyObject =
   summary: string;
   description?: string;
   tag: string;
-  /** The right a caller needs (see domain/access.ts). */
-  access: Action;
+  /** The right a caller needs (see domain/access.ts); with a list, any one of them. */
+  access: Action | readonly Action[];
   /**
    * Also take the token from an `access_token` query parameter (RFC 6750 §2.3), for URLs a
    * browser loads by itself — a `<video src>` cannot send an Authorization header.
@@ -114,11 +116,11 @@ export function mountRoutes(app: Hono<AppEnv>, routes: readonly ApiRoute[], deps
   });
   for (const spec of routes) {
     app.on(spec.method.toUpperCase(), honoPath(spec.path), limit, async (c) => {
-      deps.access.authorize({ bearer: requestToken(c, spec), remoteAddress: remoteAddress(c), action: spec.access });
+      const callerId = deps.access.authorize({ bearer: requestToken(c, spec), remoteAddress: remoteAddress(c), action: spec.access });
       const params = parse(spec.params, c.req.param(), "path");
       const query = parse(spec.query, c.req.query(), "query");
       const body = spec.body ? parse(spec.body, await readJson(c), "body") : undefined;
-      return respond(c, await spec.handle({ params: params ?? {}, query: query ?? {}, body, c }));
+      return respond(c, await spec.handle({ params: params ?? {}, query: query ?? {}, body, c, callerId }));
     });
   }
 }

@@ -4,8 +4,10 @@
  */
 import type { HttpDeps } from "../context.ts";
 import { connectionRoutes } from "../routes/connections.ts";
+import { diagnosticsRoutes } from "../routes/diagnostics.ts";
 import { elementRoutes } from "../routes/elements.ts";
 import { eventRoutes } from "../routes/events.ts";
+import { iceServerRoutes } from "../routes/ice-servers.ts";
 import { operationRoutes } from "../routes/operations.ts";
 import { pipelineRoutes } from "../routes/pipelines.ts";
 import { recordingRoutes } from "../routes/recordings.ts";
@@ -23,5 +25,7 @@ export function apiRoutes(deps: HttpDeps): ApiRoute[] {
     ...recordingRoutes(deps),
     ...eventRoutes(deps),
     ...webhookRoutes(deps),
+    ...iceServerRoutes(deps),
+    ...diagnosticsRoutes(deps),
   ];
 }

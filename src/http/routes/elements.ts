@@ -93,7 +93,12 @@ export function elementRoutes(deps: HttpDeps): ApiRoute[] {
       path: "/v1/pipelines/{pipelineId}/elements/{elementId}",
       operationId: "updateElement",
       summary: "Set settable properties",
-      description: "Property names and types are Kurento's (kmd); read-only and unknown properties are refused with 400 and nothing is changed.",
+      description:
+        "Property names and types are Kurento's (kmd); read-only and unknown properties are refused with 400 and nothing is changed. " +
+        "One property has a media effect: `maxVideoRecvBandwidth` (kbit/s, WebRtcEndpoint) becomes the REMB the endpoint sends its remote peer, " +
+        "so a browser or OBS publishing into it sends at most that much video (0 lifts the limit). Every other property — `maxVideoSendBandwidth`, " +
+        "`minVideoSendBandwidth`, `minVideoRecvBandwidth`, `maxAudioRecvBandwidth`, `mtu`, `name`, … — is stored and returned by GET and the `get…` " +
+        "operations, but changes nothing in the media: Pipewright forwards what it receives and does not pace or re-encode it.",
       tag: "Elements",
       access: "admin",
       params: ElementParams,

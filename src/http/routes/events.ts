@@ -64,7 +64,6 @@ export function eventRoutes(deps: EventDeps): ApiRoute[] {
       query: StreamQuery,
       responses: { 200: { description: "The event stream; it stays open until the client leaves or the server stops.", contentType: "text/event-stream" } },
       handle: ({ query, c }) => {
-        deps.eventLog.flush(); // what was published before this request is in the log
         const after = resumePoint(c.req.header("last-event-id"), query.after, deps.eventLog.lastId);
         const filter = { after, pipelineId: query.pipeline, types: query.type };
         c.header("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
@@ -90,7 +89,6 @@ export function eventRoutes(deps: EventDeps): ApiRoute[] {
       query: LogQuery,
       responses: { 200: { description: "A page of events.", schema: EventPageSchema } },
       handle: ({ query }) => {
-        deps.eventLog.flush();
         const after = query.after ?? 0;
         const events = deps.eventLog.read({ after, pipelineId: query.pipeline, types: query.type, limit: query.limit ?? 100 });
         const nextAfter = events.length > 0 ? events[events.length - 1].id : after;

@@ -6,7 +6,6 @@
  * the Kurento protocol's `invoke` does.
  */
 import { z } from "zod";
-import { localCandidates } from "../../media/webrtc/local-description.ts";
 import { type ApiRoute, route } from "../api/route.ts";
 import { named } from "../api/schemas-registry.ts";
 import type { HttpDeps } from "../context.ts";
@@ -21,6 +20,9 @@ const CandidateSchema = named(
     sdpMLineIndex: z.number().int().min(0).max(63).optional(),
   }),
 );
+
+/** Every WebRTC operation is refused on other element types. */
+const NOT_AN_ENDPOINT = { 422: { description: "The element is not a WebRtcEndpoint." } };
 
 export function operationRoutes(deps: HttpDeps): ApiRoute[] {
   const { pipelines, webrtc, operations } = deps;
@@ -39,7 +41,11 @@ export function operationRoutes(deps: HttpDeps): ApiRoute[] {
       access: "admin",
       params: ElementParams,
       body: z.strictObject({ offer: SdpText }),
-      responses: { 200: { description: "The SDP answer.", schema: z.object({ answer: z.string() }) }, 409: { description: "Already negotiated." }, 422: { description: "No common codec, or more than one track per kind." } },
+      responses: {
+        200: { description: "The SDP answer.", schema: z.object({ answer: z.string() }) },
+        409: { description: "Already negotiated." },
+        422: { description: "No common codec, more than one track per kind, or the element is not a WebRtcEndpoint." },
+      },
       handle: async ({ params, body }) => ({ status: 200, body: { answer: await webrtc.processOffer(element(params), body.offer) } }),
     }),
     route({
@@ -51,7 +57,7 @@ export function operationRoutes(deps: HttpDeps): ApiRoute[] {
       access: "admin",
       params: ElementParams,
       body: z.strictObject({ offerToReceiveAudio: z.boolean().optional(), offerToReceiveVideo: z.boolean().optional() }),
-      responses: { 200: { description: "The SDP offer.", schema: z.object({ offer: z.string() }) } },
+      responses: { 200: { description: "The SDP offer.", schema: z.object({ offer: z.string() }) }, ...NOT_AN_ENDPOINT },
       handle: async ({ params, body }) => ({ status: 200, body: { offer: await webrtc.generateOffer(element(params), body) } }),
     }),
     route({
@@ -63,7 +69,7 @@ export function operationRoutes(deps: HttpDeps): ApiRoute[] {
       access: "admin",
       params: ElementParams,
       body: z.strictObject({ answer: SdpText }),
-      responses: { 200: { description: "Our offer, as negotiated.", schema: z.object({ offer: z.string() }) }, 409: { description: "No offer is waiting for an answer." } },
+      responses: { 200: { description: "Our offer, as negotiated.", schema: z.object({ offer: z.string() }) }, 409: { description: "No offer is waiting for an answer." }, ...NOT_AN_ENDPOINT },
       handle: async ({ params, body }) => ({ status: 200, body: { offer: await webrtc.processAnswer(element(params), body.answer) } }),
     }),
     route({
@@ -76,7 +82,7 @@ export function operationRoutes(deps: HttpDeps): ApiRoute[] {
       access: "admin",
       params: ElementParams,
       body: CandidateSchema,
-      responses: { 204: { description: "Added." } },
+      responses: { 204: { description: "Added." }, ...NOT_AN_ENDPOINT },
       handle: async ({ params, body }) => {
         await webrtc.addIceCandidates(element(params), [{ candidate: body.candidate, sdpMid: body.sdpMid, sdpMLineIndex: body.sdpMLineIndex }]);
         return { status: 204 };
@@ -90,12 +96,8 @@ export function operationRoutes(deps: HttpDeps): ApiRoute[] {
       tag: "WebRTC",
       access: "admin",
       params: ElementParams,
-      responses: { 200: { description: "Local candidates (empty before negotiation).", schema: z.object({ items: z.array(CandidateSchema) }) } },
-      handle: ({ params }) => {
-        const id = element(params);
-        const sdp = pipelines.getElement(id).properties.localSessionDescriptor as string | undefined;
-        return { status: 200, body: { items: sdp ? localCandidates(sdp) : [] } };
-      },
+      responses: { 200: { description: "Local candidates (empty before negotiation).", schema: z.object({ items: z.array(CandidateSchema) }) }, ...NOT_AN_ENDPOINT },
+      handle: ({ params }) => ({ status: 200, body: { items: webrtc.localCandidates(element(params)) } }),
     }),
     route({
       method: "post",
@@ -106,7 +108,7 @@ export function operationRoutes(deps: HttpDeps): ApiRoute[] {
       tag: "WebRTC",
       access: "admin",
       params: ElementParams,
-      responses: { 202: { description: "Candidates follow as events." } },
+      responses: { 202: { description: "Candidates follow as events." }, ...NOT_AN_ENDPOINT },
       handle: async ({ params }) => {
         await webrtc.gatherCandidates(element(params));
         return { status: 202 };
@@ -131,11 +133,14 @@ export function operationRoutes(deps: HttpDeps): ApiRoute[] {
       path: path("stats"),
       operationId: "getStats",
       summary: "Packet counters and state of the element",
+      description:
+        "Pipewright's own counters: packets into the element's inputs, out of its outputs and forwarded, keyframe requests, and for a WebRtcEndpoint its connection state and RTP streams. " +
+        "`invoke/getStats` returns the same figures in Kurento's Stats shapes.",
       tag: "Elements",
       access: "admin",
       params: ElementParams,
       responses: { 200: { description: "Stats.", schema: z.record(z.string(), z.unknown()) } },
-      handle: async ({ params }) => ({ status: 200, body: (await operations.invoke(element(params), "getStats", {})) as Record<string, unknown> }),
+      handle: async ({ params }) => ({ status: 200, body: (await pipelines.elementStats(element(params))) as unknown as Record<string, unknown> }),
     }),
     route({
       method: "post",

@@ -98,7 +98,7 @@ export function pipelineJson(row: PipelineRow, elements: number): z.infer<typeof
 }
 
 /** Stored properties that are negotiation bookkeeping rather than Kurento properties. */
-const INTERNAL = new Set(["codecs", "directions", "localSessionDescriptor", "remoteSessionDescriptor", "offerPending", "videoProfile", "role", "routes", "source", "tags", "connectionState", "mediaState"]);
+const INTERNAL = new Set(["codecs", "directions", "localSessionDescriptor", "remoteSessionDescriptor", "offerPending", "videoProfile", "role", "routes", "source", "tags", "connectionState", "mediaState", "ICECandidatePairs", "IceConnectionState", "DtlsConnectionState"]);
 
 export function elementJson(row: ElementRow): z.infer<typeof ElementSchema> {
   const properties = Object.fromEntries(Object.entries(row.properties).filter(([key]) => !INTERNAL.has(key)));

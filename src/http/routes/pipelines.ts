@@ -16,7 +16,7 @@ const ListQuery = z.strictObject({
   name: z.string().max(256).optional().describe("Only pipelines with this name (a stream name for WHIP/WHEP streams)."),
   tag: z.string().max(512).optional().describe("`key` or `key:value`: only pipelines carrying that tag."),
   limit: z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().int().min(1).max(1000)).optional().describe("Page size, default 50."),
-  after: z.string().max(64).optional().describe("The `next` cursor of the previous page."),
+  after: z.string().max(80).optional().describe("The `next` cursor of the previous page. It stays valid when pipelines are deleted; a string that is not a cursor is a 400."),
 });
 
 const GraphSchema = z.object({
@@ -67,7 +67,7 @@ export function pipelineRoutes(deps: HttpDeps): ApiRoute[] {
       tag: "Pipelines",
       access: "admin",
       query: ListQuery,
-      responses: { 200: { description: "A page of pipelines, oldest first.", schema: z.object({ items: z.array(PipelineSchema), next: z.string().nullable() }) } },
+      responses: { 200: { description: "A page of pipelines, oldest first.", schema: z.object({ items: z.array(PipelineSchema), next: z.string().nullable().describe("Cursor of the next page (pass it as `after`); null on the last page.") }) } },
       handle: ({ query }) => {
         const [key, ...value] = (query.tag ?? "").split(":");
         const tag = query.tag === undefined ? undefined : { key, value: value.length > 0 ? value.join(":") : undefined };

@@ -14,6 +14,7 @@ import { PipewrightError } from "../../domain/errors.ts";
 import { type SessionRequest, type StartedSession, StreamService } from "../../domain/streams.ts";
 import type { SessionRole } from "../../store/sessions.ts";
 import { type AppContext, type AppEnv, bearerToken, type HttpDeps, mediaType, publicBase, remoteAddress } from "../context.ts";
+import { issueIceServers } from "../../domain/ice-servers.ts";
 import { iceServerLinks } from "../ice-links.ts";
 import { parseSdpFragment } from "../sdpfrag.ts";
 
@@ -36,8 +37,12 @@ function corsOrigin(c: AppContext, allowed: string[]): string | undefined {
   return origin && allowed.includes(origin) ? origin : undefined;
 }
 
-/** Sets `Link` as separate header lines on the raw response (Hono would fold them into one). */
-function setLinkLines(c: AppContext, links: string[]): void {
+/**
+ * The ICE servers, with credentials minted for `callerId`, as separate `Link` header lines on the
+ * raw response (Hono would fold them into one line, which OBS cannot read).
+ */
+function setIceServerLinks(c: AppContext, config: HttpDeps["config"], callerId: string): void {
+  const links = iceServerLinks(issueIceServers(config.webrtc.iceServers, callerId).iceServers);
   if (links.length > 0) c.env.outgoing.setHeader("Link", links);
 }
 
@@ -68,12 +73,14 @@ export function webrtcSessionRoutes(deps: HttpDeps, protocol: SessionProtocol): 
       c.header("Access-Control-Max-Age", "86400");
       return c.body(null, 204);
     }
+    let callerId: string;
     try {
-      authorize(c, c.req.param("stream"));
-      setLinkLines(c, iceServerLinks(config.webrtc.iceServers));
+      callerId = authorize(c, c.req.param("stream"));
     } catch {
       // Without the right to use the endpoint, no ICE servers; the OPTIONS itself still succeeds.
+      return c.body(null, 204);
     }
+    setIceServerLinks(c, config, callerId);
     return c.body(null, 204);
   });
 
@@ -94,13 +101,13 @@ export function webrtcSessionRoutes(deps: HttpDeps, protocol: SessionProtocol): 
     async (c) => {
       const stream = c.req.param("stream");
       StreamService.checkName(stream);
-      authorize(c, stream);
+      const callerId = authorize(c, stream);
       if (mediaType(c) !== "application/sdp") {
         throw new PipewrightError("UNSUPPORTED_CONTENT_TYPE", `${sessionLabel} offers must be sent as Content-Type: application/sdp`);
       }
       const offer = await c.req.text();
       const { session, answer } = await protocol.start({ stream, offer, remoteAddress: remoteAddress(c), userAgent: c.req.header("user-agent") });
-      setLinkLines(c, iceServerLinks(config.webrtc.iceServers));
+      setIceServerLinks(c, config, callerId);
       c.header("Location", `${publicBase(c, config)}/${protocol.prefix}/${encodeURIComponent(stream)}/${session.id}`);
       c.header("ETag", session.etag);
       c.header("Accept-Patch", TRICKLE_TYPE);

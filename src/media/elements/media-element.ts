@@ -68,7 +68,7 @@ export abstract class MediaElement {
     return this.dispose();
   }
 
-  stats(): ElementStats {
+  async stats(): Promise<ElementStats> {
     const perKind = (read: (kind: MediaKind) => number) => ({ audio: read("audio"), video: read("video") });
     return {
       elementId: this.elementId,

@@ -6,12 +6,15 @@
  * ICE and connection state, closes sessions that never connect, and keeps publishers well fed:
  * keyframe requests go upstream as PLI, and a REMB every second tells browsers how much they
  * may send (no transport-cc is negotiated, so REMB is their only bandwidth signal from us —
- * notes/werift.md §3b).
+ * notes/werift.md §3b). It gathers as its EndpointIce says; when a TURN server it was given
+ * yields no relay candidate, it reports that and its worker avoids that server for a while
+ * (turn-health.ts).
  */
 import { RTCPeerConnection, type RTCRtpTransceiver, type RtcpPacket, RtcpPayloadSpecificFeedback, RtcpSrPacket } from "werift";
 import type {
   ElementStats,
   EndpointConnectionState,
+  EndpointIce,
   IceCandidateInit,
   MediaKind,
   NegotiatedMedia,
@@ -25,6 +28,8 @@ import { gatherSerially } from "../webrtc/gathering-queue.ts";
 import { localCandidates, negotiatedMedia } from "../webrtc/local-description.ts";
 import { offerConfiguration, peerConfiguration } from "../webrtc/peer-config.ts";
 import { RembSender } from "../webrtc/remb.ts";
+import { rtpStreamStats } from "../webrtc/rtp-stats.ts";
+import { isTurnServer, type TurnHealth } from "../webrtc/turn-health.ts";
 import { WorkerError } from "../worker-error.ts";
 import { MediaElement, MEDIA_KINDS } from "./media-element.ts";
 
@@ -36,12 +41,16 @@ export interface EndpointEvents {
   iceState(state: string): void;
   candidate(candidate: IceCandidateInit & { sdpMid: string; sdpMLineIndex: number }): void;
   gatheringDone(): void;
+  candidatePair(localCandidate: string, remoteCandidate: string): void;
+  dtlsState(state: string): void;
+  gatheringError(reason: string): void;
   videoProfile(profileLevelId: string): void;
 }
 
 export class WebRtcEndpoint extends MediaElement {
   readonly #settings: WorkerSettings;
   readonly #events: EndpointEvents;
+  readonly #turnHealth: TurnHealth;
   #pc: RTCPeerConnection | undefined;
   #state: EndpointConnectionState = "connecting";
   #iceState = "new";
@@ -53,10 +62,11 @@ export class WebRtcEndpoint extends MediaElement {
   readonly #remoteSsrc: Record<MediaKind, number | undefined> = { audio: undefined, video: undefined };
   readonly #remb: RembSender;
 
-  constructor(pipelineId: string, elementId: string, settings: WorkerSettings, events: EndpointEvents) {
+  constructor(pipelineId: string, elementId: string, settings: WorkerSettings, events: EndpointEvents, turnHealth: TurnHealth) {
     super(pipelineId, elementId, settings);
     this.#settings = settings;
     this.#events = events;
+    this.#turnHealth = turnHealth;
     this.#remb = new RembSender(settings.maxIncomingBitrate, () => this.#rembTarget());
   }
 
@@ -65,8 +75,9 @@ export class WebRtcEndpoint extends MediaElement {
   }
 
   /** Answers `offer` with exactly `plan`'s codecs. */
-  async processOffer(offer: string, plan: NegotiationPlan): Promise<{ answer: string; negotiated: NegotiatedMedia }> {
-    const pc = this.#createPeer(peerConfiguration(this.#settings, plan));
+  async processOffer(offer: string, plan: NegotiationPlan, ice: EndpointIce): Promise<{ answer: string; negotiated: NegotiatedMedia }> {
+    const gathering = this.#gatheringIce(ice);
+    const pc = this.#createPeer(peerConfiguration(this.#settings, gathering, plan));
     try {
       await pc.setRemoteDescription({ type: "offer", sdp: prepareOffer(offer, plan) });
     } catch (error) {
@@ -79,20 +90,44 @@ export class WebRtcEndpoint extends MediaElement {
       if (plan.direction !== "sendonly") this.#receive(kind, transceiver);
     }
     await gatherSerially(async () => pc.setLocalDescription(await pc.createAnswer()));
+    this.#checkRelay(gathering, pc.localDescription!.sdp);
     const negotiated = await this.#afterNegotiation(pc);
     return { answer: finishAnswer(pc.localDescription!.sdp), negotiated };
   }
 
   /** Offers every forwarded codec (Kurento's generateOffer); processAnswer completes it. */
-  async generateOffer(direction: NegotiationPlan["direction"], audio: boolean, video: boolean): Promise<string> {
-    const pc = this.#createPeer(offerConfiguration(this.#settings));
+  async generateOffer(direction: NegotiationPlan["direction"], audio: boolean, video: boolean, ice: EndpointIce): Promise<string> {
+    const gathering = this.#gatheringIce(ice);
+    const pc = this.#createPeer(offerConfiguration(this.#settings, gathering));
     for (const kind of MEDIA_KINDS) {
       if ((kind === "audio" && !audio) || (kind === "video" && !video)) continue;
       const transceiver = pc.addTransceiver(kind, { direction });
       if (direction !== "sendonly") this.#receive(kind, transceiver);
     }
     await gatherSerially(async () => pc.setLocalDescription(await pc.createOffer()));
+    this.#checkRelay(gathering, pc.localDescription!.sdp);
     return pc.localDescription!.sdp;
+  }
+
+  /** `ice` without TURN servers that failed recently, reporting each one left out. */
+  #gatheringIce(ice: EndpointIce): EndpointIce {
+    const { servers, skipped } = this.#turnHealth.usable(ice.servers);
+    for (const { url, failedMsAgo } of skipped) {
+      this.#events.gatheringError(`TURN server ${url} failed ${Math.round(failedMsAgo / 1000)} s ago; gathering without it (it is tried again 30 s after the failure)`);
+    }
+    return { ...ice, servers };
+  }
+
+  /** A TURN server that was asked and gave no relay candidate failed its allocation. */
+  #checkRelay(ice: EndpointIce, sdp: string): void {
+    const turn = ice.servers.find(isTurnServer);
+    if (!turn) return;
+    if (/^a=candidate:\S+ \d+ \S+ \d+ \S+ \d+ typ relay/m.test(sdp)) {
+      this.#turnHealth.succeeded(turn.urls);
+      return;
+    }
+    this.#turnHealth.failed(turn.urls);
+    this.#events.gatheringError(`no relay candidate from TURN server ${turn.urls}: the allocation failed (wrong credentials or shared secret, or the server is unreachable)`);
   }
 
   async processAnswer(answer: string): Promise<NegotiatedMedia> {
@@ -113,7 +148,10 @@ export class WebRtcEndpoint extends MediaElement {
     pc.connectionStateChange.subscribe((state) => this.#onConnectionState(state));
     pc.iceConnectionStateChange.subscribe((state) => {
       this.#iceState = state;
-      if (!this.released) this.#events.iceState(state);
+      if (this.released) return;
+      // Kurento reports the pair before the component's CONNECTED state.
+      if (state === "connected") this.#reportCandidatePair();
+      this.#events.iceState(state);
     });
     return pc;
   }
@@ -122,7 +160,14 @@ export class WebRtcEndpoint extends MediaElement {
     this.#remoteDescriptionSet = true;
     const negotiated = negotiatedMedia(pc);
     for (const transceiver of pc.getTransceivers()) this.#attach(transceiver, negotiated);
-    await this.#applyCandidates(this.#pendingCandidates.splice(0));
+    for (const transport of new Set(pc.dtlsTransports)) {
+      transport.onStateChange.subscribe((state) => {
+        if (!this.released) this.#events.dtlsState(state);
+      });
+    }
+    // Candidates that came before the offer were checked for form only; one the peer
+    // connection refuses now must not undo the negotiation (KMS logs and carries on).
+    for (const candidate of this.#pendingCandidates.splice(0)) await this.#applyCandidates([candidate]).catch(() => {});
     this.#connectTimer = setTimeout(() => this.#fail(`not connected within ${this.#settings.connectTimeoutMs} ms`), this.#settings.connectTimeoutMs);
     if (this.#gatherRequested) this.gatherCandidates();
     return negotiated;
@@ -221,6 +266,11 @@ export class WebRtcEndpoint extends MediaElement {
     }
   }
 
+  #reportCandidatePair(): void {
+    const pair = this.#pc?.iceTransports[0]?.getSelectedCandidatePair();
+    if (pair) this.#events.candidatePair(pair.local.candidate.replace(/^a=/, ""), pair.remote.candidate.replace(/^a=/, ""));
+  }
+
   #fail(reason: string): void {
     if (this.#state === "failed" || this.#state === "closed") return;
     this.inputs.audio.setReady(false);
@@ -251,8 +301,16 @@ export class WebRtcEndpoint extends MediaElement {
     this.#events.videoProfile(profileLevelId);
   }
 
-  override stats(): ElementStats {
-    return { ...super.stats(), connectionState: this.#state, iceState: this.#iceState };
+  override async stats(): Promise<ElementStats> {
+    const pc = this.#pc;
+    const rtp = pc ? await rtpStreamStats(pc, this.#remb.sending, (kind) => this.#rembReceived(kind)) : [];
+    return { ...(await super.stats()), connectionState: this.#state, iceState: this.#iceState, rtp };
+  }
+
+  #rembReceived(kind: MediaKind): number | undefined {
+    const transceiver = this.#pc?.getTransceivers().find((candidate) => candidate.kind === kind);
+    const bitrate = transceiver?.sender.receiverEstimatedMaxBitrate;
+    return typeof bitrate === "bigint" ? Number(bitrate) : typeof bitrate === "number" && bitrate > 0 ? bitrate : undefined;
   }
 
   protected override async dispose(): Promise<void> {

@@ -1,15 +1,18 @@
 /**
- * Turns worker settings and a negotiation plan into a werift RTCPeerConnection configuration.
- * The codec list is exactly the plan (werift then answers with the offer's matching entry),
- * only the MID header extension is negotiated (needed for BUNDLE demux when a client signals
- * no SSRCs), and candidates come from the interfaces or, with `announceOnly`, from the
- * configured addresses alone — one socket each, all taken from `portRange`. No STUN or TURN
- * server is contacted unless configured (see no-default-stun.ts).
+ * Turns worker settings, an endpoint's ICE settings and a negotiation plan into a werift
+ * RTCPeerConnection configuration. The codec list is exactly the plan (werift then answers with
+ * the offer's matching entry), only the MID header extension is negotiated (needed for BUNDLE
+ * demux when a client signals no SSRCs), host candidates come from host-addresses.ts — one
+ * socket each, all taken from `portRange` — plus ICE-TCP ones when enabled, and srflx/relay
+ * candidates from the endpoint's STUN/TURN servers. No STUN or TURN server is contacted unless
+ * configured (see no-default-stun.ts).
  */
 import { RTCRtpCodecParameters, useSdesMid, type PeerConfig } from "werift";
 import { OFFERED_CODECS } from "../codecs.ts";
 import { ACCEPTED_FEEDBACK } from "../codecs.ts";
-import type { CodecChoice, MediaKind, NegotiationPlan, WorkerSettings } from "../protocol.ts";
+import type { CodecChoice, EndpointIce, MediaKind, NegotiationPlan, WorkerSettings } from "../protocol.ts";
+import { hostAddresses } from "./host-addresses.ts";
+import "./ice-tcp-bind.ts";
 import "./no-default-stun.ts";
 import "./ntp-time.ts";
 import "./srtp-key-objects.ts";
@@ -28,37 +31,33 @@ function codecParameters(kind: MediaKind, codec: CodecChoice): RTCRtpCodecParame
   });
 }
 
-/** Addresses announced as host candidates. */
-export function announcedAddresses(settings: WorkerSettings): string[] {
-  const extra = settings.announceOnly && settings.listenAddress ? [settings.listenAddress] : [];
-  return [...new Set([...settings.announcedAddresses, ...extra])];
-}
-
-export function peerConfiguration(settings: WorkerSettings, plan: NegotiationPlan): Partial<PeerConfig> {
-  return transportConfiguration(settings, {
+export function peerConfiguration(settings: WorkerSettings, ice: EndpointIce, plan: NegotiationPlan): Partial<PeerConfig> {
+  return transportConfiguration(settings, ice, {
     audio: plan.codecs.audio ? [codecParameters("audio", plan.codecs.audio)] : [],
     video: plan.codecs.video ? [codecParameters("video", plan.codecs.video)] : [],
   });
 }
 
 /** When we offer (generateOffer): every codec we forward, the remote's answer picks. */
-export function offerConfiguration(settings: WorkerSettings): Partial<PeerConfig> {
-  return transportConfiguration(settings, {
+export function offerConfiguration(settings: WorkerSettings, ice: EndpointIce): Partial<PeerConfig> {
+  return transportConfiguration(settings, ice, {
     audio: OFFERED_CODECS.audio.map((codec) => codecParameters("audio", codec)),
     video: OFFERED_CODECS.video.map((codec) => codecParameters("video", codec)),
   });
 }
 
-function transportConfiguration(settings: WorkerSettings, codecs: PeerConfig["codecs"]): Partial<PeerConfig> {
+function transportConfiguration(settings: WorkerSettings, ice: EndpointIce, codecs: PeerConfig["codecs"]): Partial<PeerConfig> {
+  const hosts = hostAddresses(settings, ice);
   return {
     codecs,
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-    iceServers: [],
+    iceServers: ice.servers,
     icePortRange: settings.portRange,
-    iceUseIpv4: !settings.announceOnly,
+    iceUseIpv4: hosts.enumerate,
     iceUseIpv6: false,
-    iceAdditionalHostAddresses: announcedAddresses(settings),
+    iceAdditionalHostAddresses: hosts.addresses,
     iceInterfaceAddresses: settings.listenAddress ? { udp4: settings.listenAddress } : undefined,
+    iceUseTcp: ice.iceTcp,
     bundlePolicy: "max-bundle",
   };
 }

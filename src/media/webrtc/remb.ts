@@ -29,6 +29,11 @@ export class RembSender {
     this.#target = target;
   }
 
+  /** The bitrate announced while running, undefined while stopped. */
+  get sending(): number | undefined {
+    return this.#timer ? this.#bitrate : undefined;
+  }
+
   setBitrate(bitrate: number): void {
     this.#bitrate = bitrate;
     if (this.#timer) this.#send();

@@ -1,5 +1,6 @@
 // The play page: /whep/<stream> into a <video>, retrying while the stream is not live and
-// after the connection drops. Decoded-frame counts are shown (and read by the e2e tests).
+// after the connection drops. Decoded-frame counts are shown (and read by the e2e tests);
+// `?relay=1` receives through the TURN server only.
 (function () {
   "use strict";
   const stream = Pipewright.streamFromPath();
@@ -8,7 +9,7 @@
   const video = document.getElementById("player");
   document.getElementById("stream").textContent = stream;
 
-  const state = { pc: null, session: null, connectedAt: null, stats: null };
+  const state = { pc: null, session: null, connectedAt: null, stats: null, iceErrors: [] };
   window.pipewrightPlayer = state;
 
   function show(text, isError) {
@@ -36,8 +37,12 @@
 
   async function connect(attempt) {
     const endpoint = "/whep/" + encodeURIComponent(stream);
-    const pc = new RTCPeerConnection({ iceServers: await Pipewright.iceServers(endpoint), bundlePolicy: "max-bundle" });
+    const pc = new RTCPeerConnection(await Pipewright.rtcConfiguration());
     state.pc = pc;
+    Pipewright.watchIceErrors(pc, (text) => {
+      state.iceErrors.push(text);
+      show(text, true);
+    });
     state.connectedAt = null;
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });

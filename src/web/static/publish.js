@@ -1,5 +1,6 @@
 // The publish page: camera and microphone to /whip/<stream>. `?codec=H264&autostart=1`
-// preselects a codec and starts at once (what the end-to-end tests use).
+// preselects a codec and starts at once (what the end-to-end tests use); `?relay=1` sends
+// through the TURN server only.
 (function () {
   "use strict";
   const stream = Pipewright.streamFromPath();
@@ -12,7 +13,7 @@
   document.getElementById("watch").href = "/play/" + encodeURIComponent(stream);
   if (params.get("codec")) codecSelect.value = params.get("codec").toUpperCase();
 
-  const state = { pc: null, session: null, media: null };
+  const state = { pc: null, session: null, media: null, iceErrors: [] };
   window.pipewrightPublisher = state;
 
   function show(text, isError) {
@@ -35,8 +36,12 @@
       show("Opening camera and microphone…");
       state.media = state.media || (await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } }));
       document.getElementById("preview").srcObject = state.media;
-      const pc = new RTCPeerConnection({ iceServers: await Pipewright.iceServers("/whip/" + encodeURIComponent(stream)), bundlePolicy: "max-bundle" });
+      const pc = new RTCPeerConnection(await Pipewright.rtcConfiguration());
       state.pc = pc;
+      Pipewright.watchIceErrors(pc, (text) => {
+        state.iceErrors.push(text);
+        show(text, true);
+      });
       for (const track of state.media.getTracks()) {
         const transceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [state.media] });
         if (track.kind === "video") preferCodec(transceiver, codecSelect.value);

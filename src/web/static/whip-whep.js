@@ -30,22 +30,6 @@
     });
   }
 
-  // Parses `Link: <turn:…>; rel="ice-server"; username="u"; credential="c"` values.
-  function iceServersFrom(response) {
-    const header = response.headers.get("Link");
-    if (!header) return [];
-    return header.split(/,\s*(?=<)/).flatMap((link) => {
-      const url = /^<([^>]+)>/.exec(link);
-      if (!url || !/rel="ice-server"/.test(link)) return [];
-      const server = { urls: url[1] };
-      const username = /username="((?:[^"\\]|\\.)*)"/.exec(link);
-      const credential = /credential="((?:[^"\\]|\\.)*)"/.exec(link);
-      if (username) server.username = username[1].replace(/\\(.)/g, "$1");
-      if (credential) server.credential = credential[1].replace(/\\(.)/g, "$1");
-      return [server];
-    });
-  }
-
   async function problemText(response) {
     try {
       const body = await response.json();
@@ -55,13 +39,26 @@
     }
   }
 
-  async function iceServers(endpoint) {
+  // The RTCPeerConnection configuration: STUN/TURN servers from /v1/ice-servers (TURN credentials
+  // minted for this page's token), and with `?relay=1` in the page URL only relayed candidates —
+  // to check that TURN works.
+  async function rtcConfiguration() {
+    let iceServers = [];
     try {
-      const response = await fetch(endpoint, { method: "OPTIONS", headers: authHeaders({}) });
-      return iceServersFrom(response);
+      const response = await fetch("/v1/ice-servers", { headers: authHeaders({}) });
+      if (response.ok) iceServers = (await response.json()).iceServers;
     } catch (error) {
-      return [];
+      // No servers: host candidates still work on the same network.
     }
+    const relay = new URLSearchParams(location.search).get("relay");
+    return { iceServers: iceServers, bundlePolicy: "max-bundle", iceTransportPolicy: relay && relay !== "0" ? "relay" : "all" };
+  }
+
+  // Reports STUN/TURN errors (e.g. 401: TURN credentials refused) to `report` as text.
+  function watchIceErrors(pc, report) {
+    pc.addEventListener("icecandidateerror", (event) => {
+      report("ICE server " + event.url + " failed: " + event.errorCode + " " + event.errorText);
+    });
   }
 
   // Negotiates `pc` against a WHIP/WHEP endpoint; resolves to the session URL.
@@ -93,5 +90,5 @@
     return decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
   }
 
-  window.Pipewright = { token, authHeaders, iceServers, negotiate, end, streamFromPath, problemText };
+  window.Pipewright = { token, authHeaders, rtcConfiguration, watchIceErrors, negotiate, end, streamFromPath, problemText };
 })();

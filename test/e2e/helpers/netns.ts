@@ -84,7 +84,8 @@ function sweepStaleNamespaces(): void {
   });
 }
 
-export function createNamespace(): Namespace {
+/** A namespace named for this run, set up by `setup`, removed at exit at the latest. */
+function namespaceWith(address: string, setup: (name: string) => void): Namespace {
   requireRoot();
   sweepStaleNamespaces();
   const name = `pw-e2e-${process.pid}-${randomBytes(3).toString("hex")}`;
@@ -104,16 +105,43 @@ export function createNamespace(): Namespace {
     writeFileSync(`${resolvDir}/resolv.conf`, "nameserver 127.0.0.1\n");
     ip("netns", "add", name);
     ip("-n", name, "link", "set", "lo", "up");
+    setup(name);
+  } catch (error) {
+    remove();
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`could not create network namespace ${name}: ${stderr || (error as Error).message}`);
+  }
+  return { name, address, exec: ["ip", "netns", "exec", name], remove };
+}
+
+export function createNamespace(): Namespace {
+  return namespaceWith("10.250.0.1", (name) => {
     ip("-n", name, "link", "add", "vA", "type", "veth", "peer", "name", "vB");
     ip("-n", name, "addr", "add", "10.250.0.1/24", "dev", "vA");
     ip("-n", name, "addr", "add", "10.250.0.2/24", "dev", "vB");
     ip("-n", name, "link", "set", "vA", "up");
     ip("-n", name, "link", "set", "vB", "up");
     ip("-n", name, "route", "add", "default", "via", "10.250.0.2");
-  } catch (error) {
-    remove();
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`could not create network namespace ${name}: ${stderr || (error as Error).message}`);
-  }
-  return { name, address: "10.250.0.1", exec: ["ip", "netns", "exec", name], remove };
+  });
+}
+
+/**
+ * A client's network from which the server's media address is unreachable: a second namespace
+ * (10.251.0.1) joined to `server`'s by a veth pair whose other end is 10.251.0.2 there, with a
+ * default route through it (Chromium offers no candidate without one) and 10.250.0.1, the
+ * server's media address, marked unreachable — so a TURN server on 10.250.0.2 is reachable and
+ * the server's endpoints are not: media flows through the relay or not at all. Remove it before
+ * `server`.
+ */
+export function createClientNamespace(server: Namespace): Namespace {
+  return namespaceWith("10.251.0.1", (name) => {
+    ip("-n", server.name, "link", "add", "cB", "type", "veth", "peer", "name", "cA");
+    ip("-n", server.name, "link", "set", "cA", "netns", name);
+    ip("-n", server.name, "addr", "add", "10.251.0.2/24", "dev", "cB");
+    ip("-n", server.name, "link", "set", "cB", "up");
+    ip("-n", name, "addr", "add", "10.251.0.1/24", "dev", "cA");
+    ip("-n", name, "link", "set", "cA", "up");
+    ip("-n", name, "route", "add", "default", "via", "10.251.0.2");
+    ip("-n", name, "route", "add", "unreachable", "10.250.0.1/32");
+  });
 }

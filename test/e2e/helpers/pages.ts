@@ -1,8 +1,8 @@
 /**
  * Reads what a user of the built-in pages would see, from inside the page: the publisher's
  * camera resolution and sent codec (`window.pipewrightPublisher`, RTCPeerConnection stats), and
- * the player's decoded frames, their resolution and the negotiated codec
- * (`window.pipewrightPlayer`). Waits poll in the page and fail with the last value they saw.
+ * the player's decoded frames, their resolution and the negotiated codec, and the audio it
+ * receives (`window.pipewrightPlayer`). Waits poll in the page and fail with the last value they saw.
  */
 import type { Page } from "playwright-core";
 
@@ -74,6 +74,28 @@ export function playerVideo(page: Page): Promise<PlayerVideo> {
   });
 }
 
+export interface PlayerAudio {
+  packetsReceived: number;
+  totalSamplesReceived: number;
+  mimeType: string;
+}
+
+/** The player's inbound audio (inbound-rtp stats): packets and decoded samples, and its codec. */
+export function playerAudio(page: Page): Promise<PlayerAudio> {
+  return page.evaluate(async () => {
+    const player = (window as unknown as PageWindow).pipewrightPlayer;
+    const audio: PlayerAudio = { packetsReceived: 0, totalSamplesReceived: 0, mimeType: "" };
+    if (!player?.pc) return audio;
+    const report = await player.pc.getStats();
+    for (const entry of report.values()) {
+      if (entry.type !== "inbound-rtp" || entry.kind !== "audio") continue;
+      Object.assign(audio, { packetsReceived: entry.packetsReceived ?? 0, totalSamplesReceived: entry.totalSamplesReceived ?? 0 });
+      audio.mimeType = String(report.get(String(entry.codecId))?.mimeType ?? "");
+    }
+    return audio;
+  });
+}
+
 /** Polls `read` until `done` holds; on timeout throws with the last value read. */
 export async function waitUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -108,4 +130,46 @@ export function firstFrameAfterConnect(page: Page, timeoutMs: number): Promise<{
     }
     throw new Error(`no frame decoded within ${timeout} ms (connectedAt ${player.connectedAt})`);
   }, timeoutMs);
+}
+
+export interface CandidateFacts {
+  candidateType: string;
+  protocol: string;
+  address: string;
+}
+
+export interface ConnectionFacts {
+  connectionState: string;
+  /** The selected candidate pair (transport stats), once there is one. */
+  local?: CandidateFacts;
+  remote?: CandidateFacts;
+  /** The STUN/TURN servers the page configured its RTCPeerConnection with. */
+  iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  iceTransportPolicy: string;
+  /** ICE server errors the page reported (icecandidateerror). */
+  iceErrors: string[];
+}
+
+/** How a built-in page's peer connection connects: `pipewrightPublisher` or `pipewrightPlayer`. */
+export function connectionFacts(page: Page, global: "pipewrightPublisher" | "pipewrightPlayer"): Promise<ConnectionFacts> {
+  return page.evaluate(async (name) => {
+    type Pc = { connectionState: string; getStats(): Promise<Map<string, StatsEntry>>; getConfiguration(): { iceServers?: ConnectionFacts["iceServers"]; iceTransportPolicy?: string } };
+    const state = (window as unknown as Record<string, { pc: Pc | null; iceErrors?: string[] }>)[name];
+    const facts: ConnectionFacts = { connectionState: "new", iceServers: [], iceTransportPolicy: "", iceErrors: state?.iceErrors ?? [] };
+    if (!state?.pc) return facts;
+    const configuration = state.pc.getConfiguration();
+    Object.assign(facts, { connectionState: state.pc.connectionState, iceServers: configuration.iceServers ?? [], iceTransportPolicy: configuration.iceTransportPolicy ?? "" });
+    const report = await state.pc.getStats();
+    const candidate = (id: unknown): CandidateFacts | undefined => {
+      const entry = report.get(String(id));
+      return entry ? { candidateType: String(entry.candidateType), protocol: String(entry.protocol), address: String(entry.address ?? entry.ip) } : undefined;
+    };
+    for (const entry of report.values()) {
+      if (entry.type !== "transport" || !entry.selectedCandidatePairId) continue;
+      const pair = report.get(String(entry.selectedCandidatePairId));
+      facts.local = candidate(pair?.localCandidateId);
+      facts.remote = candidate(pair?.remoteCandidateId);
+    }
+    return facts;
+  }, global);
 }

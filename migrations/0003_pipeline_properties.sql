@@ -1,0 +1,1 @@
+ALTER TABLE `media_pipelines` ADD `properties` text DEFAULT '{}' NOT NULL;
