@@ -11,7 +11,7 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { checkInsideOnDisk, PathRefused, resolveInside } from "../media/files/confined-path.ts";
 import { isLocalName, restrictedAddress } from "../media/net/address-policy.ts";
 import type { PlayerSource } from "../media/protocol.ts";
@@ -36,18 +36,32 @@ function schemeOf(uri: string): string | undefined {
   return /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
 }
 
-/** The local path a `file:` URI or a bare path names. */
-function localPath(uri: string): string {
-  if (uri.length === 0) throw new PipewrightError("INVALID_REQUEST", "the uri is empty");
-  if (uri.length > MAX_URI) throw new PipewrightError("INVALID_REQUEST", `the uri is longer than ${MAX_URI} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(uri)) throw new PipewrightError("INVALID_REQUEST", "the uri contains control characters");
-  if (schemeOf(uri) !== "file") return uri;
-  let url: URL;
+/** RFC 3986 §2 characters: what a URI reference may contain (anything else must be percent-encoded). */
+const URI_CHARACTERS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]+$/;
+
+function parseFileUrl(uri: string, base?: URL): URL {
   try {
-    url = new URL(uri);
+    return new URL(uri, base);
   } catch {
-    throw new PipewrightError("INVALID_REQUEST", `'${uri}' is not a valid file URI`);
+    throw new PipewrightError("INVALID_REQUEST", `'uri' parameter ${JSON.stringify(uri.slice(0, 80))} is not a valid URI`);
   }
+}
+
+/**
+ * The local path a `file:` URI or a relative URI reference names. A relative reference (a file
+ * name such as `call/a.webm`) resolves against the first root (RFC 3986 §5.2), as Kurento's
+ * resolve against its defaultPath: percent-encoding is decoded and dot segments removed there,
+ * and the result is confined like any other path.
+ */
+function localPath(uri: string, roots: string[]): string {
+  if (uri.length === 0) throw new PipewrightError("INVALID_REQUEST", "'uri' parameter is empty");
+  if (uri.length > MAX_URI) throw new PipewrightError("INVALID_REQUEST", `'uri' parameter is longer than ${MAX_URI} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(uri)) throw new PipewrightError("INVALID_REQUEST", "'uri' parameter contains control characters");
+  const scheme = schemeOf(uri);
+  if (scheme === undefined && !URI_CHARACTERS.test(uri)) {
+    throw new PipewrightError("INVALID_REQUEST", `'uri' parameter ${JSON.stringify(uri.slice(0, 80))} is not a URI: characters such as spaces must be percent-encoded`);
+  }
+  const url = parseFileUrl(uri, scheme === undefined ? pathToFileURL(`${roots[0]}/`) : undefined);
   if (url.hostname !== "" && url.hostname !== "localhost") throw new PipewrightError("FORBIDDEN", `file URIs name files on this machine; '${url.hostname}' is another host`);
   if (url.search !== "" || url.hash !== "") throw new PipewrightError("INVALID_REQUEST", "a file URI has no query or fragment");
   try {
@@ -55,13 +69,14 @@ function localPath(uri: string): string {
     if (path.includes("\u0000")) throw new Error("NUL");
     return path;
   } catch {
-    throw new PipewrightError("INVALID_REQUEST", `'${uri}' does not name a file path (encoded '/' or NUL)`);
+    throw new PipewrightError("INVALID_REQUEST", `'uri' parameter ${JSON.stringify(uri.slice(0, 80))} does not name a file path (encoded '/' or NUL)`);
   }
 }
 
 async function confined(roots: string[], uri: string, what: string): Promise<string> {
+  const local = localPath(uri, roots);
   try {
-    const path = resolveInside(roots, localPath(uri), what);
+    const path = resolveInside(roots, local, what);
     await checkInsideOnDisk(roots, path, what);
     return path;
   } catch (error) {
@@ -76,7 +91,7 @@ export async function recorderPath(uri: string, policy: UriPolicy): Promise<stri
   if (scheme === "http" || scheme === "https") {
     throw new PipewrightError("NOT_IMPLEMENTED", "recording to an http(s) URI (Kurento's chunked upload) is not supported: record to a file and download it from /v1/recordings/{id}/file");
   }
-  if (scheme !== undefined && scheme !== "file") throw new PipewrightError("INVALID_REQUEST", `a RecorderEndpoint uri is file:// or a file name, not ${scheme}:`);
+  if (scheme !== undefined && scheme !== "file") throw new PipewrightError("INVALID_REQUEST", `'uri' parameter of a RecorderEndpoint is file:// or a file name, not ${scheme}:`);
   return confined([policy.recordingsRoot], uri, "recordings");
 }
 
@@ -103,19 +118,14 @@ async function checkHost(url: URL, policy: UriPolicy): Promise<void> {
 export async function playerSource(uri: string, policy: UriPolicy): Promise<PlayerSource> {
   const scheme = schemeOf(uri);
   if (scheme === "http" || scheme === "https") {
-    if (uri.length > MAX_URI) throw new PipewrightError("INVALID_REQUEST", `the uri is longer than ${MAX_URI} characters`);
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      throw new PipewrightError("INVALID_REQUEST", `'${uri}' is not a valid URL`);
-    }
+    if (uri.length > MAX_URI) throw new PipewrightError("INVALID_REQUEST", `'uri' parameter is longer than ${MAX_URI} characters`);
+    const url = parseFileUrl(uri);
     if (url.username !== "" || url.password !== "") throw new PipewrightError("INVALID_REQUEST", "credentials in the URL are not supported");
     await checkHost(url, policy);
     return { kind: "http", url: url.href };
   }
   if (scheme === "rtsp" || scheme === "rtsps") throw new PipewrightError("NOT_IMPLEMENTED", "RTSP sources are not supported; PlayerEndpoint plays file:// and http(s):// MP4, WebM and Matroska");
-  if (scheme !== undefined && scheme !== "file") throw new PipewrightError("INVALID_REQUEST", `a PlayerEndpoint uri is file://, http:// or https://, not ${scheme}:`);
+  if (scheme !== undefined && scheme !== "file") throw new PipewrightError("INVALID_REQUEST", `'uri' parameter of a PlayerEndpoint is file://, http:// or https://, not ${scheme}:`);
   const roots = [policy.recordingsRoot, ...policy.mediaRoots];
   return { kind: "file", path: await confined(roots, uri, "media"), roots };
 }

@@ -1,12 +1,13 @@
 /**
  * PlayerEndpoint operations (Kurento's play, pause, stop and the `position` property, which
  * seeks when set) as commands to the worker playing the file. The file's VideoInfo and codecs
- * were read when the player was created (uri-endpoints.ts); its state follows the worker's
- * UriEndpointStateChanged reports.
+ * were read when the player was created (uri-endpoints.ts) — or at the first play, for a source
+ * that could not be read then; its state follows the worker's UriEndpointStateChanged reports.
  */
 import type { ElementRow } from "../store/pipelines.ts";
 import { PipewrightError } from "./errors.ts";
 import type { PipelineService } from "./pipelines.ts";
+import { playerProperties } from "./uri-endpoints.ts";
 
 export class PlayerService {
   readonly #pipelines: PipelineService;
@@ -21,9 +22,13 @@ export class PlayerService {
     return element;
   }
 
+  /** Kurento play(): a source that could not be read at creation is opened again first. */
   async play(elementId: string): Promise<void> {
     const element = this.#player(elementId);
     await this.#pipelines.media.request(element.pipelineId, "player.play", { elementId });
+    if (element.properties.openError) {
+      this.#pipelines.updateProperties(elementId, playerProperties(await this.#pipelines.media.request(element.pipelineId, "player.info", { elementId })));
+    }
   }
 
   async pause(elementId: string): Promise<void> {

@@ -3,13 +3,25 @@
  * and resolved (media-uris.ts) and its media profile checked, stored on the element as its
  * `mediaSetup` — what the worker gets when the element is created, and again when its pipeline
  * is re-created after a worker restart. A created player reports what its file holds (codecs,
- * duration), kept on the element: a WebRtcEndpoint it feeds is offered those codecs.
+ * duration), kept on the element: a WebRtcEndpoint it feeds is offered those codecs — or why
+ * it could not be read (`openError`; the worker tries again at play, as Kurento opens there).
  */
+import type { PlayerInfo } from "../media/protocol.ts";
 import { isRecordingProfile, RECORDING_PROFILES } from "../media/recording/profiles.ts";
 import type { ElementRow } from "../store/pipelines.ts";
 import { PipewrightError } from "./errors.ts";
 import { playerSource, recorderPath, type UriPolicy } from "./media-uris.ts";
 import type { PipelineMedia } from "./pipeline-media.ts";
+
+/** What a player's element keeps of its worker's report: codecs, Kurento's VideoInfo, problems. */
+export function playerProperties(info: PlayerInfo): Record<string, unknown> {
+  return {
+    codecs: info.codecs,
+    videoInfo: { __module__: "kurento", __type__: "VideoInfo", ...info.videoInfo },
+    skippedTracks: info.skipped,
+    openError: info.error ?? null,
+  };
+}
 
 /** Extra steps of element creation for types that need them. */
 export interface ElementPreparation {
@@ -42,7 +54,6 @@ export class UriEndpointSetup implements ElementPreparation {
 
   async afterCreate(media: PipelineMedia, element: ElementRow): Promise<Record<string, unknown>> {
     if (element.type !== "PlayerEndpoint") return {};
-    const info = await media.request(element.pipelineId, "player.info", { elementId: element.id });
-    return { codecs: info.codecs, videoInfo: { __module__: "kurento", __type__: "VideoInfo", ...info.videoInfo }, skippedTracks: info.skipped };
+    return playerProperties(await media.request(element.pipelineId, "player.info", { elementId: element.id }));
   }
 }

@@ -98,6 +98,8 @@ export interface PlayerInfo {
   videoInfo: VideoInfo;
   /** Tracks of the file Pipewright cannot send (e.g. AAC audio), described. */
   skipped: string[];
+  /** Why the source could not be opened (it is tried again at play). */
+  error?: string;
 }
 
 /** What a finished (or repaired) recording holds. */

@@ -125,12 +125,12 @@ export class WorkerRuntime {
   async #newPlayer(pipelineId: string, elementId: string, source: PlayerSource | undefined): Promise<PlayerEndpoint> {
     if (!source) throw new WorkerError("INVALID_STATE", "a PlayerEndpoint needs its source");
     const settings = this.#settingsOrThrow();
-    const player = new PlayerEndpoint(pipelineId, elementId, settings, {
+    const player = new PlayerEndpoint(pipelineId, elementId, settings, source, {
       state: (state) => this.emit("uri.state", { elementId, state }),
       endOfStream: () => this.emit("player.endOfStream", { elementId }),
       error: (type, description, errorCode) => this.emit("element.error", { elementId, type, description, errorCode }),
     });
-    await player.open(source, settings);
+    await player.open();
     return player;
   }
 

@@ -132,15 +132,14 @@ describe("PlayerEndpoint from files", () => {
     await api.expect(204, "DELETE", `/v1/pipelines/${played.pipeline}`);
   });
 
-  it("refuses a bad URI, a file outside the media roots, a missing file and a forbidden address, leaving nothing", async () => {
+  it("refuses a bad URI and a forbidden place or address at creation, leaving nothing", async () => {
     const { id: pipeline } = await api.expect(201, "POST", "/v1/pipelines", {});
     const create = (uri: string) => api.call<{ code: string; detail: string }>("POST", `/v1/pipelines/${pipeline}/elements`, { type: "PlayerEndpoint", params: { uri } });
     const cases: Array<[string, number, string, RegExp]> = [
       ["file:///etc/passwd", 403, "FORBIDDEN", /outside the media directories/],
       [`file://${FIXTURE_DIR}/../../package.json`, 403, "FORBIDDEN", /outside the media directories/],
       ["file:///nope/../../etc/shadow", 403, "FORBIDDEN", /outside/],
-      [`file://${FIXTURE_DIR}/missing.webm`, 404, "NOT_FOUND", /does not exist/],
-      [`file://${FIXTURE_DIR}/README.md`, 422, "UNSUPPORTED_MEDIA", /not a media file/],
+      ["not a uri", 400, "INVALID_REQUEST", /not a URI/],
       ["http://127.0.0.1:9/x.webm", 403, "FORBIDDEN", /loopback address/],
       ["http://169.254.169.254/latest/meta-data", 403, "FORBIDDEN", /link-local address/],
       ["http://[::ffff:10.0.0.1]/a.mp4", 403, "FORBIDDEN", /private address/],
@@ -157,6 +156,29 @@ describe("PlayerEndpoint from files", () => {
     const { items } = await api.expect<{ items: unknown[] }>(200, "GET", `/v1/pipelines/${pipeline}/elements`);
     assert.equal(items.length, 0, "no element was left behind");
     assert.equal((await server.media.health())[0].endpoints, 0, "nothing left in the worker");
+    await api.expect(204, "DELETE", `/v1/pipelines/${pipeline}`);
+  });
+
+  it("creates a player on a file it cannot read as Kurento does: an Error at once, and play() fails with the reason", async () => {
+    const { id: pipeline } = await api.expect(201, "POST", "/v1/pipelines", {});
+    for (const [uri, status, code, detail, errorCode] of [
+      [`file://${FIXTURE_DIR}/missing.webm`, 404, "NOT_FOUND", /does not exist/, 40600],
+      [`file://${FIXTURE_DIR}/README.md`, 422, "UNSUPPORTED_MEDIA", /not a media file/, 40005],
+    ] as const) {
+      const errors: DomainEvent[] = [];
+      const listener = (event: DomainEvent) => event.type === "element.error" && errors.push(event);
+      server.events.on("event", listener);
+      const player = await api.expect<Record<string, any>>(201, "POST", `/v1/pipelines/${pipeline}/elements`, { type: "PlayerEndpoint", params: { uri } });
+      assert.match(player.properties.openError, detail, uri);
+      await waitFor(() => errors.some((event) => event.objectId === player.id), 2000, "the Error event");
+      const error = errors.find((event) => event.objectId === player.id)!.data as Record<string, unknown>;
+      assert.deepEqual([error.errorType, error.errorCode], ["RESOURCE_ERROR_OPEN", errorCode], uri);
+      server.events.off("event", listener);
+      const refused = await api.call<{ code: string; detail: string }>("POST", `/v1/pipelines/${pipeline}/elements/${player.id}/play`);
+      assert.equal(refused.status, status, `${uri}: ${JSON.stringify(refused.body)}`);
+      assert.equal(refused.body.code, code);
+      assert.match(refused.body.detail, detail);
+    }
     await api.expect(204, "DELETE", `/v1/pipelines/${pipeline}`);
   });
 });
@@ -193,13 +215,14 @@ describe("PlayerEndpoint over HTTP", () => {
     await new Promise((resolve) => files.close(resolve));
   });
 
-  it("plays a file served on 127.0.0.1 when private addresses are allowed, and reports a 404 as not found", async (t) => {
+  it("plays a file served on 127.0.0.1 when private addresses are allowed; a 404 there makes play() a 404", async (t) => {
     const played = await playInto(api, `${base}/clip.webm`);
     t.after(() => played.viewer.pc.close());
     await api.expect(204, "POST", `/v1/pipelines/${played.pipeline}/elements/${played.player.id}/play`);
     await waitFor(() => new Set(played.viewer.received.video.map((packet) => packet.header.timestamp)).size >= 30, 5000, "a second of video frames from the HTTP source");
-    const missing = await api.call<{ code: string; detail: string }>("POST", `/v1/pipelines/${played.pipeline}/elements`, { type: "PlayerEndpoint", params: { uri: `${base}/missing.webm` } });
-    assert.equal(missing.status, 404, JSON.stringify(missing.body));
+    const missing = await api.expect<Record<string, any>>(201, "POST", `/v1/pipelines/${played.pipeline}/elements`, { type: "PlayerEndpoint", params: { uri: `${base}/missing.webm` } });
+    assert.match(missing.properties.openError, /cannot read http:\/\/127\.0\.0\.1:\d+\/missing\.webm/);
+    assert.equal((await api.call("POST", `/v1/pipelines/${played.pipeline}/elements/${missing.id}/play`)).status, 404);
     await api.expect(204, "DELETE", `/v1/pipelines/${played.pipeline}`);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * The URI tables of issue 5 (notes/reliability.md §1.3 item 5): what a RecorderEndpoint may
- * write and a PlayerEndpoint may read. Path traversal — `..` in every spelling, encoded
- * separators, NUL, other hosts, symlinks out (direct, chained, through a directory), FIFOs,
- * sockets, devices, the root itself — is refused, and ordinary names inside the recordings
- * directory resolve there. SSRF — loopback, private, CGNAT, link-local and cloud metadata
+ * write and a PlayerEndpoint may read. Path traversal — `..` in every spelling (relative
+ * references are URIs: `%2e%2e` is `..`), encoded separators, NUL, other hosts, symlinks out
+ * (direct, chained, through a directory), FIFOs, sockets, devices, the root itself — is refused,
+ * and ordinary names inside the recordings directory resolve there. SSRF — loopback, private, CGNAT, link-local and cloud metadata
  * addresses in every notation (decimal, hex, octal, short, IPv4-mapped/compatible, NAT64, 6to4),
  * `localhost` names, names resolving to such addresses (DNS answers are injected: no lookup
  * leaves the machine), credentials in the URL — is refused, public addresses pass. The
@@ -104,6 +104,9 @@ describe("RecorderEndpoint URIs: path traversal", () => {
     ["data:video/webm;base64,AAAA", "INVALID_REQUEST"],
     ["javascript:alert(1)", "INVALID_REQUEST"],
     ["", "INVALID_REQUEST"],
+    ["not a uri", "INVALID_REQUEST"],
+    ["%2e%2e/outside.webm", "FORBIDDEN"],
+    ["sub/%2E%2E/%2e%2e/outside.webm", "FORBIDDEN"],
     [`${"a/".repeat(1100)}x.webm`, "INVALID_REQUEST"],
   ];
 
@@ -125,7 +128,7 @@ describe("RecorderEndpoint URIs: path traversal", () => {
       [`file://localhost${root}/d.webm`, join(root, "d.webm")],
       [`${root}/e.webm`, join(root, "e.webm")],
       ["sub/../f.webm", join(root, "f.webm")],
-      ["%2e%2e/g.webm", join(root, "%2e%2e/g.webm")],
+      ["g%20h.webm", join(root, "g h.webm")],
       [`file://${root}/h%20i.webm`, join(root, "h i.webm")],
       ["existing.webm", join(root, "existing.webm")],
     ];

@@ -41,9 +41,10 @@ export function elementRoutes(deps: HttpDeps): ApiRoute[] {
       operationId: "createElement",
       summary: "Create a MediaElement",
       description:
-        "Types with media: WebRtcEndpoint, PassThrough, Dispatcher, DispatcherOneToMany, HubPort, RecorderEndpoint (`uri`: a file name or file:// inside the recordings " +
-        "directory, `mediaProfile`) and PlayerEndpoint (`uri`: file:// inside the media roots, or http(s)://; the file is opened at once, so an unreadable one is " +
-        "refused here: 403 outside the roots or on a private address, 404 missing, 422 not a media file). Types that need decoded media (filters, Composite, Mixer…) answer 501.",
+        "Types with media: WebRtcEndpoint, PassThrough, Dispatcher, DispatcherOneToMany, HubPort, RecorderEndpoint (`uri`: a relative URI or file:// inside the recordings " +
+        "directory, `mediaProfile`) and PlayerEndpoint (`uri`: file:// inside the media roots, or http(s)://). A URI outside the allowed directories or on a private " +
+        "address is refused here (403). A player whose source cannot be read yet is created, as in Kurento: `properties.openError` says why, an `element.error` " +
+        "(RESOURCE_ERROR_OPEN) is published, and `play` opens it again. Types that need decoded media (filters, Composite, Mixer…) answer 501.",
       tag: "Elements",
       access: "admin",
       params: PipelineParams,
@@ -51,8 +52,7 @@ export function elementRoutes(deps: HttpDeps): ApiRoute[] {
       responses: {
         201: { description: "Created.", schema: ElementSchema, headers: { Location: "URL of the element." } },
         403: { description: "A recorder or player URI outside the allowed directories, or on a private address." },
-        404: { description: "A player source that does not exist." },
-        422: { description: "Unknown type, or a player source that is not a media file." },
+        422: { description: "Unknown type." },
         501: { description: "A type (or media profile, or URI scheme) Pipewright does not support." },
       },
       handle: async ({ params, body, c }) => {

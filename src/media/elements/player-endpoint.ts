@@ -1,8 +1,10 @@
 /**
  * Kurento's PlayerEndpoint: plays a file (MP4, WebM, Matroska; from a media root or over
  * http(s)) into the pipeline, passing its encoded media through — no decoding, so what is
- * connected gets the file's codecs. It is opened when created (a source that cannot be read
- * refuses the creation), then `play`, `pause`, `stop` and `seek` drive a real-time Playback.
+ * connected gets the file's codecs. The source is opened when the player is created, so its
+ * codecs are known before anything negotiates; one that cannot be read then is reported as
+ * Kurento does (an Error, RESOURCE_ERROR_OPEN) and opened again at `play`, which fails with the
+ * reason if it still cannot. `play`, `pause`, `stop` and `seek` drive a real-time Playback.
  * A sink that negotiated a codec the file does not have gets nothing, and the player reports
  * an Error naming both codecs. EndOfStream is reported (and passed downstream, so a recorder
  * with stopOnEndOfStream stops) when the file runs out.
@@ -11,13 +13,16 @@ import { codecName } from "../codecs.ts";
 import type { MediaInput } from "../rtp/media-input.ts";
 import { filePacketizer, type FilePacketizer } from "../player/file-packetizer.ts";
 import { Playback, type PlaybackTrack } from "../player/playback.ts";
-import { openPlayerInput, type PlayerInput } from "../player/player-input.ts";
+import { openError, openPlayerInput, type PlayerInput } from "../player/player-input.ts";
 import type { MediaKind, PlayerInfo, PlayerSource, UriEndpointState, WorkerSettings } from "../protocol.ts";
 import { WorkerError } from "../worker-error.ts";
 import { MediaElement } from "./media-element.ts";
 
 /** How often a playing player looks for sinks that negotiated another codec. */
 const SINK_CHECK_MS = 1000;
+
+/** Kurento error codes of a source that cannot be opened (KurentoException.hpp). */
+const OPEN_ERROR_CODES: Partial<Record<WorkerError["code"], number>> = { NOT_FOUND: 40600, UNSUPPORTED_MEDIA: 40005 };
 
 export interface PlayerEvents {
   state(state: UriEndpointState): void;
@@ -27,6 +32,9 @@ export interface PlayerEvents {
 
 export class PlayerEndpoint extends MediaElement {
   readonly #events: PlayerEvents;
+  readonly #source: PlayerSource;
+  readonly #settings: WorkerSettings;
+  #openError: WorkerError | undefined;
   #opened: PlayerInput | undefined;
   #playback: Playback | undefined;
   #info: PlayerInfo | undefined;
@@ -34,14 +42,30 @@ export class PlayerEndpoint extends MediaElement {
   #sinkTimer: NodeJS.Timeout | undefined;
   readonly #reported = new WeakSet<MediaInput>();
 
-  constructor(pipelineId: string, elementId: string, settings: WorkerSettings, events: PlayerEvents) {
+  constructor(pipelineId: string, elementId: string, settings: WorkerSettings, source: PlayerSource, events: PlayerEvents) {
     super(pipelineId, elementId, settings);
     this.#events = events;
+    this.#source = source;
+    this.#settings = settings;
+  }
+
+  /** Opens the source; when it cannot be read, reports why (and `play` tries again). Never throws. */
+  async open(): Promise<void> {
+    try {
+      await this.#open();
+      this.#openError = undefined;
+    } catch (error) {
+      const refused = openError(error, this.#source.kind === "file" ? this.#source.path : this.#source.url);
+      this.#openError = refused;
+      this.#events.error("RESOURCE_ERROR_OPEN", refused.message, OPEN_ERROR_CODES[refused.code] ?? 40003);
+    }
   }
 
   /** Opens the source and readies a packetizer per playable track; throws a WorkerError when it cannot. */
-  async open(source: PlayerSource, settings: WorkerSettings): Promise<void> {
-    const opened = await openPlayerInput(source, settings.player);
+  async #open(): Promise<void> {
+    await this.#opened?.close().catch(() => {});
+    this.#opened = undefined;
+    const opened = await openPlayerInput(this.#source, this.#settings.player);
     this.#opened = opened;
     const tracks: PlaybackTrack[] = [];
     const skipped: string[] = [];
@@ -58,10 +82,7 @@ export class PlayerEndpoint extends MediaElement {
     }
     const duration = Math.round((await opened.input.computeDuration()) * 1000);
     this.#info = { codecs, skipped, videoInfo: { isSeekable: true, seekableInit: 0, seekableEnd: duration, duration } };
-    if (tracks.length === 0) {
-      await this.dispose();
-      throw new WorkerError("UNSUPPORTED_MEDIA", `nothing in the file can be played: ${skipped.join("; ") || "it has no tracks"}`);
-    }
+    if (tracks.length === 0) throw new WorkerError("UNSUPPORTED_MEDIA", `nothing in the file can be played: ${skipped.join("; ") || "it has no tracks"}`);
     this.#playback = new Playback(tracks, {
       endOfStream: () => {
         this.#setState("STOP");
@@ -81,11 +102,17 @@ export class PlayerEndpoint extends MediaElement {
   }
 
   get info(): PlayerInfo {
+    if (this.#openError) return { codecs: {}, skipped: [], videoInfo: { isSeekable: false, seekableInit: 0, seekableEnd: 0, duration: 0 }, error: this.#openError.message };
     return this.#info!;
   }
 
-  play(): void {
-    if (!this.#playback || this.#state === "START") return;
+  async play(): Promise<void> {
+    if (this.#state === "START") return;
+    if (!this.#playback) {
+      await this.open();
+      if (this.#openError) throw this.#openError;
+    }
+    if (!this.#playback || this.released) return;
     this.#setState("START");
     this.#playback.play();
     this.#checkSinks();
