@@ -16,6 +16,10 @@ import type { EventLog } from "./domain/event-log.ts";
 import { DomainEventBus } from "./domain/events.ts";
 import { kurentoCatalogue } from "./domain/catalogue/kmd.ts";
 import { MediaEventRouter } from "./domain/media-events.ts";
+import { PlayerService } from "./domain/players.ts";
+import { RecordingService } from "./domain/recordings.ts";
+import { StreamRecording } from "./domain/stream-recording.ts";
+import { UriEndpointSetup } from "./domain/uri-endpoints.ts";
 import { OperationService } from "./domain/operations.ts";
 import { PipelineMedia } from "./domain/pipeline-media.ts";
 import { PipelineService } from "./domain/pipelines.ts";
@@ -30,6 +34,7 @@ import type { Events, WorkerSettings } from "./media/protocol.ts";
 import { MediaSupervisor } from "./media/supervisor.ts";
 import { closeDatabase, type Db, openDatabase } from "./store/db.ts";
 import { PipelineStore } from "./store/pipelines.ts";
+import { RecordingStore } from "./store/recordings.ts";
 import { SessionStore } from "./store/sessions.ts";
 import { TokenStore } from "./store/tokens.ts";
 
@@ -43,6 +48,8 @@ export interface RunningServer {
   pipelines: PipelineService;
   webrtc: WebRtcService;
   operations: OperationService;
+  recordings: RecordingService;
+  streamRecording: StreamRecording;
   access: AccessControl;
   events: DomainEventBus;
   eventLog: EventLog;
@@ -62,7 +69,21 @@ export function workerSettings(config: Config): WorkerSettings {
     connectTimeoutMs: webrtc.connectTimeoutMs,
     gopCacheMaxPackets: webrtc.gopCacheMaxPackets,
     pliMinIntervalMs: webrtc.pliMinIntervalMs,
+    recording: {
+      jitterBufferMs: config.recording.jitterBufferMs,
+      syncWaitMs: config.recording.syncWaitMs,
+      syncIntervalMs: config.recording.syncIntervalMs,
+      mp4KeyframeIntervalMs: config.recording.mp4KeyframeIntervalMs,
+    },
+    player: { allowPrivateAddresses: config.player.allowPrivateAddresses, httpTimeoutMs: config.player.httpTimeoutMs },
   };
+}
+
+/** How long shutdown waits for recordings to be finished before stopping the media workers. */
+const SHUTDOWN_RECORDING_MS = 20_000;
+
+export function recordingsRoot(config: Config): string {
+  return resolve(config.recordingsDir ?? join(config.dataDir, "recordings"));
 }
 
 export function databaseFile(config: Config): string {
@@ -79,7 +100,8 @@ function listen(server: ServerType): Promise<number> {
 export async function startServer(config: Config, options: { log?: Logger } = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config);
   const db = openDatabase(databaseFile(config));
-  mkdirSync(resolve(config.recordingsDir ?? join(config.dataDir, "recordings")), { recursive: true });
+  const recordingsDir = recordingsRoot(config);
+  mkdirSync(recordingsDir, { recursive: true });
 
   const events = new DomainEventBus();
   const eventServices = createEventServices(db, events, config, log);
@@ -92,15 +114,27 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
   });
   const pipelineStore = new PipelineStore(db);
   const sessions = new SessionStore(db);
-  const pipelines = new PipelineService(pipelineStore, new PipelineMedia(pipelineStore, media), events, kurentoCatalogue());
+  const uriSetup = new UriEndpointSetup({
+    recordingsRoot: recordingsDir,
+    mediaRoots: config.player.mediaRoots.map((root) => resolve(root)),
+    allowPrivateAddresses: config.player.allowPrivateAddresses,
+  });
+  const pipelines = new PipelineService(pipelineStore, new PipelineMedia(pipelineStore, media), events, kurentoCatalogue(), uriSetup);
   const webrtc = new WebRtcService(pipelines, config.webrtc);
   const streams = new StreamService(
     { pipelines, webrtc, store: pipelineStore, sessions, events, log: log.child({ component: "streams" }) },
     { publisherGraceMs: config.webrtc.publisherGraceMs },
   );
-  const operations = new OperationService(pipelines, webrtc);
+  const recordingStore = new RecordingStore(db);
+  const recordings = new RecordingService({ store: recordingStore, pipelines, events, media, log: log.child({ component: "recordings" }) }, recordingsDir);
+  const streamRecording = new StreamRecording(
+    { store: recordingStore, sessions, pipelines, recordings, log: log.child({ component: "record-on-publish" }) },
+    { streams: config.recording.streams, profile: config.recording.streamProfile },
+  );
+  streamRecording.attach(events);
+  const operations = new OperationService(pipelines, webrtc, { recordings, players: new PlayerService(pipelines) });
   const access = new AccessControl(new TokenStore(db));
-  const mediaEvents = new MediaEventRouter({ store: pipelineStore, streams, events, log: log.child({ component: "media-events" }) });
+  const mediaEvents = new MediaEventRouter({ store: pipelineStore, streams, events, recordings, log: log.child({ component: "media-events" }) });
 
   const recovered = streams.recoverAfterRestart();
   if (recovered > 0) log.warn({ sessions: recovered }, "closed sessions left open by the previous run (their media is gone)");
@@ -113,9 +147,13 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
   media.on("workerDied", (loss) => {
     streams.onWorkerLost(loss.pipelineIds);
     pipelines.markMediaLost(loss.pipelineIds.filter((id) => pipelineStore.getPipeline(id)), `media worker ${loss.pid ?? "?"} died: ${loss.reason}`);
+    recordings.onWorkerLost(loss.pipelineIds);
     events.publish("worker.died", {}, { slot: loss.slot, pid: loss.pid, reason: loss.reason, pipelineIds: loss.pipelineIds });
   });
-  media.on("workerStarted", (info) => events.publish("worker.started", {}, info));
+  media.on("workerStarted", (info) => {
+    events.publish("worker.started", {}, info);
+    void recordings.onWorkerStarted();
+  });
   try {
     await media.start();
   } catch (error) {
@@ -125,7 +163,21 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     throw error;
   }
 
-  const app = createApp({ config, log, streams, pipelines, webrtc, operations, access, media, eventLog: eventServices.eventLog, webhooks: eventServices.webhooks });
+  void recordings.repairAtStartup();
+  const app = createApp({
+    config,
+    log,
+    streams,
+    pipelines,
+    webrtc,
+    operations,
+    recordings,
+    streamRecording,
+    access,
+    media,
+    eventLog: eventServices.eventLog,
+    webhooks: eventServices.webhooks,
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   let port: number;
   try {
@@ -147,6 +199,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       kurento.stop();
       server.close();
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await recordings.stopAll(SHUTDOWN_RECORDING_MS);
       await streams.closeAll("server shutting down");
       await media.stop();
       await eventServices.stop();
@@ -155,5 +208,24 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     })());
 
   eventServices.start();
-  return { url, port, config, db, media, streams, pipelines, webrtc, operations, access, events, eventLog: eventServices.eventLog, webhooks: eventServices.webhooks, kurento, log, stop };
+  return {
+    url,
+    port,
+    config,
+    db,
+    media,
+    streams,
+    pipelines,
+    webrtc,
+    operations,
+    recordings,
+    streamRecording,
+    access,
+    events,
+    eventLog: eventServices.eventLog,
+    webhooks: eventServices.webhooks,
+    kurento,
+    log,
+    stop,
+  };
 }

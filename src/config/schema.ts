@@ -5,6 +5,7 @@
  * Objects are strict, so a misspelt key stops start-up with its path instead of being ignored.
  */
 import { z } from "zod";
+import { RECORDING_PROFILES } from "../media/recording/profiles.ts";
 import { parseIceUri, stunUrlFor } from "./ice-uri.ts";
 import { parseKurentoTurnUrl } from "./kurento-turn-url.ts";
 
@@ -160,6 +161,47 @@ export const configSchema = z.strictObject({
       pliMinIntervalMs: z.number().int().min(0).max(10_000).default(500),
       /** Viewers of a stream whose publisher left wait this long for it to come back (OBS reconnects). */
       publisherGraceMs: z.number().int().min(0).max(600_000).default(15_000),
+    })
+    .prefault({}),
+
+  recording: z
+    .strictObject({
+      /**
+       * Streams recorded whenever they are published over WHIP, as stream-name globs (`*`, `?`);
+       * the REST API adds and removes rules per stream on top of these.
+       */
+      streams: z.array(z.string().min(1).max(128)).default([]),
+      /**
+       * Profile of those recordings: `auto` picks WEBM for VP8, VP9 and AV1 and MP4 for H.264,
+       * or one of Kurento's MediaProfileSpecType values.
+       */
+      streamProfile: z.enum(["auto", ...RECORDING_PROFILES]).default("auto"),
+      /** How long a gap in a recorded stream waits for a retransmission before it counts as lost. */
+      jitterBufferMs: z.strictObject({ video: z.number().int().min(0).max(2000).default(300), audio: z.number().int().min(0).max(2000).default(100) }).prefault({}),
+      /**
+       * How long a recording's start waits for the RTCP sender reports that align audio and
+       * video (browsers send the first audio one after 1–4 s); after that arrival time is used.
+       */
+      syncWaitMs: z.number().int().min(0).max(10_000).default(4000),
+      /** A growing recording is synced to disk this often. */
+      syncIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+      /** While an MP4 records video a keyframe is requested this often; a crash loses at most about this much. */
+      mp4KeyframeIntervalMs: z.number().int().min(500).max(10_000).default(2000),
+    })
+    .prefault({}),
+
+  player: z
+    .strictObject({
+      /** Directories PlayerEndpoint may play `file://` URIs from, besides the recordings directory. */
+      mediaRoots: z.array(z.string().min(1)).default([]),
+      /**
+       * Whether `http(s)://` sources may be on loopback, private, link-local or cloud-metadata
+       * addresses (checked after DNS resolution and on redirects). Off: a player URI is not a
+       * way into the internal network.
+       */
+      allowPrivateAddresses: z.boolean().default(false),
+      /** An HTTP source must connect and answer within this time. */
+      httpTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     })
     .prefault({}),
 

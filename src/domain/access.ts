@@ -8,6 +8,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypt
 import { TOKEN_SCOPES, type TokenScope } from "../store/schema.ts";
 import type { TokenRow, TokenStore } from "../store/tokens.ts";
 import { PipewrightError } from "./errors.ts";
+import { globToRegExp } from "./stream-glob.ts";
 
 export type Action = "publish" | "play" | "admin";
 
@@ -30,11 +31,6 @@ export function hashToken(token: string): string {
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === "::1" || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
-}
-
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${escaped}$`);
 }
 
 function allows(row: TokenRow, action: Action | readonly Action[], stream: string | undefined): boolean {

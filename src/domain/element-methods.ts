@@ -1,15 +1,25 @@
 /**
  * The Kurento methods Pipewright implements, by name, for OperationService.invoke: tags,
  * connections, media-flow queries and stats of MediaObjects and MediaElements, SDP and ICE of
- * WebRtcEndpoints, keyframe requests, and hub routing (Dispatcher, DispatcherOneToMany).
- * Parameters arrive already checked against the kmd definitions.
+ * WebRtcEndpoints, keyframe requests, hub routing (Dispatcher, DispatcherOneToMany), and the
+ * UriEndpoints: RecorderEndpoint record/pause/stop/stopAndWait, PlayerEndpoint play/pause/stop
+ * and its live `position` (get and set = seek). Parameters arrive already checked against the
+ * kmd definitions.
  */
 import type { ElementRow, MediaTypeName, PipelineRow } from "../store/pipelines.ts";
 import { kurentoStats } from "./element-stats.ts";
 import { PipewrightError } from "./errors.ts";
 import type { MediaObjectRow } from "./operations.ts";
 import type { PipelineService } from "./pipelines.ts";
+import type { PlayerService } from "./players.ts";
+import type { RecordingService } from "./recordings.ts";
 import type { OfferOptions, WebRtcService } from "./webrtc.ts";
+
+/** The services behind RecorderEndpoint and PlayerEndpoint operations. */
+export interface UriEndpointServices {
+  recordings: RecordingService;
+  players: PlayerService;
+}
 
 export type MethodTable = Record<string, (object: MediaObjectRow, args: Record<string, unknown>) => Promise<unknown> | unknown>;
 
@@ -39,7 +49,24 @@ function connectionData(
   );
 }
 
-export function elementMethods(pipelines: PipelineService, webrtc: WebRtcService): MethodTable {
+/** Recorder and player operations; `pause` and `stop` go to whichever the element is. */
+function uriEndpointMethods(services: UriEndpointServices | undefined): MethodTable {
+  if (!services) return {};
+  const { recordings, players } = services;
+  const isPlayer = (object: MediaObjectRow) => element(object).type === "PlayerEndpoint";
+  const done = () => null;
+  return {
+    record: (object) => recordings.record(element(object).id).then(done),
+    stopAndWait: (object) => recordings.stopAndWait(element(object).id).then(done),
+    pause: (object) => (isPlayer(object) ? players.pause(object.row.id) : recordings.pause(element(object).id)).then(done),
+    stop: (object) => (isPlayer(object) ? players.stop(object.row.id) : recordings.stop(element(object).id)).then(done),
+    play: (object) => players.play(element(object).id).then(done),
+    getPosition: (object) => players.position(element(object).id),
+    setPosition: (object, { position }) => players.seek(element(object).id, position as number).then(done),
+  };
+}
+
+export function elementMethods(pipelines: PipelineService, webrtc: WebRtcService, uriEndpoints?: UriEndpointServices): MethodTable {
   const tags = (object: MediaObjectRow): Tag[] => (object.kind === "pipeline" ? (object.row as PipelineRow).tags : ((object.row as ElementRow).properties.tags as Tag[] | undefined) ?? []);
   const saveTags = (object: MediaObjectRow, next: Tag[]) => {
     if (object.kind === "pipeline") pipelines.setPipelineTags(object.row.id, next);
@@ -57,6 +84,7 @@ export function elementMethods(pipelines: PipelineService, webrtc: WebRtcService
   };
 
   return {
+    ...uriEndpointMethods(uriEndpoints),
     addTag: (object, { key, value }) => saveTags(object, [...tags(object).filter((tag) => tag.key !== key), { key: key as string, value: value as string }]),
     removeTag: (object, { key }) => saveTags(object, tags(object).filter((tag) => tag.key !== key)),
     getTag: (object, { key }) => {

@@ -6,7 +6,7 @@
  * (MediaFlowInStateChanged → `element.mediaFlowIn`).
  */
 import { EventEmitter } from "node:events";
-import type { SessionState } from "../store/schema.ts";
+import type { RecordingState, SessionState } from "../store/schema.ts";
 import type { SessionRole } from "../store/sessions.ts";
 
 export type MediaTypeName = "AUDIO" | "VIDEO" | "DATA";
@@ -34,7 +34,21 @@ export interface EventPayloads {
   "element.candidatePairSelected": { localCandidate: string; remoteCandidate: string };
   "element.iceCandidateFound": { candidate: string; sdpMid: string; sdpMLineIndex: number };
   "element.iceGatheringDone": Record<string, never>;
-  "element.error": { errorType: string; description: string };
+  /** Kurento's Error: `errorType` is its `type` (e.g. RESOURCE_ERROR_OPEN), `errorCode` its numeric code. */
+  "element.error": { errorType: string; description: string; errorCode?: number };
+  /** Kurento UriEndpointStateChanged of a RecorderEndpoint or PlayerEndpoint. */
+  "element.uriStateChanged": { state: "STOP" | "START" | "PAUSE" };
+  /** Kurento Recording: the recorder wrote its first frame. */
+  "element.recording": { recordingId: string };
+  /** Kurento Paused: the recorder paused. */
+  "element.paused": { recordingId: string | null };
+  /** Kurento Stopped: the recorder stopped and its file is finished (or failed). */
+  "element.stopped": { recordingId: string };
+  /** Kurento EndOfStream: a PlayerEndpoint reached the end of its file. */
+  "element.endOfStream": Record<string, never>;
+  /** A recording resource changed state (recording → finished, repaired or failed). */
+  "recording.state": { recordingId: string; state: RecordingState; file: string; stream: string | null; durationMs?: number; size?: number; error?: string };
+  "recording.deleted": { recordingId: string; file: string };
   "session.state": { sessionId: string; stream: string; role: SessionRole; state: SessionState; reason?: string };
   "worker.died": { slot: number; pid: number | undefined; reason: string; pipelineIds: string[] };
   "worker.started": { slot: number; pid: number | undefined };
@@ -59,6 +73,13 @@ export const EVENT_TYPES = [
   "element.iceCandidateFound",
   "element.iceGatheringDone",
   "element.error",
+  "element.uriStateChanged",
+  "element.recording",
+  "element.paused",
+  "element.stopped",
+  "element.endOfStream",
+  "recording.state",
+  "recording.deleted",
   "session.state",
   "worker.died",
   "worker.started",

@@ -1,14 +1,18 @@
 /**
  * What media workers report, turned into domain state and events: connection and ICE state,
  * local ICE candidates (Kurento's IceCandidateFound / IceGatheringDone) and gathering errors
- * (a TURN server that gave no relay candidate), media flow per
- * direction and type (MediaFlowIn/OutStateChanged), and facts read from the media such as a
- * publisher's real H.264 profile. WHIP/WHEP sessions follow their endpoint's connection state.
+ * (a TURN server that gave no relay candidate), media flow per direction and type
+ * (MediaFlowIn/OutStateChanged), facts read from the media such as a publisher's real H.264
+ * profile, and the UriEndpoints' reports: state changes, a recording's start and end
+ * (Recording, Paused, Stopped — a recording is settled even when its element is already gone),
+ * a player's EndOfStream, and media errors (Kurento's Error event). WHIP/WHEP sessions follow
+ * their endpoint's connection state.
  */
 import type { Logger } from "pino";
 import type { EventName, Events } from "../media/protocol.ts";
 import type { PipelineStore } from "../store/pipelines.ts";
 import type { DomainEventBus, MediaTypeName } from "./events.ts";
+import type { RecordingService } from "./recordings.ts";
 import type { StreamService } from "./streams.ts";
 
 /** werift's ICE connection state as Kurento's IceComponentState. */
@@ -31,12 +35,14 @@ export class MediaEventRouter {
   readonly #streams: StreamService;
   readonly #events: DomainEventBus;
   readonly #log: Logger;
+  readonly #recordings: RecordingService | undefined;
   /** Kurento's ConnectionState per endpoint (DISCONNECTED until its first connection). */
   readonly #connected = new Set<string>();
   /** Kurento's MediaState per endpoint: connected and media has flowed. */
   readonly #mediaConnected = new Set<string>();
 
-  constructor(deps: { store: PipelineStore; streams: StreamService; events: DomainEventBus; log: Logger }) {
+  constructor(deps: { store: PipelineStore; streams: StreamService; events: DomainEventBus; log: Logger; recordings?: RecordingService }) {
+    this.#recordings = deps.recordings;
     this.#store = deps.store;
     this.#streams = deps.streams;
     this.#events = deps.events;
@@ -49,6 +55,7 @@ export class MediaEventRouter {
   }
 
   async #dispatch(name: EventName, data: Events[EventName]): Promise<void> {
+    if (name === "recording.finished") return this.#recordings?.onFinished(data as Events["recording.finished"]);
     const element = this.#store.getElement((data as { elementId: string }).elementId);
     if (!element) return;
     const scope = { pipelineId: element.pipelineId, objectId: element.id };
@@ -96,6 +103,26 @@ export class MediaEventRouter {
       case "media.info": {
         const { profileLevelId } = data as Events["media.info"];
         if (profileLevelId) this.#store.updateElementProperties(element.id, { videoProfile: profileLevelId });
+        return;
+      }
+      case "uri.state": {
+        const { state } = data as Events["uri.state"];
+        this.#store.updateElementProperties(element.id, { state });
+        this.#events.publish("element.uriStateChanged", scope, { state });
+        if (state === "PAUSE" && element.type === "RecorderEndpoint") {
+          this.#events.publish("element.paused", scope, { recordingId: (element.properties.recordingId as string | undefined) ?? null });
+        }
+        return;
+      }
+      case "recording.started":
+        this.#recordings?.onStarted(data as Events["recording.started"]);
+        return;
+      case "player.endOfStream":
+        this.#events.publish("element.endOfStream", scope, {});
+        return;
+      case "element.error": {
+        const { type, description, errorCode } = data as Events["element.error"];
+        this.#events.publish("element.error", scope, { errorType: type, description, errorCode });
         return;
       }
       case "media.flow": {

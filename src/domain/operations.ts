@@ -8,11 +8,10 @@
  */
 import type { ElementRow, MediaTypeName, PipelineRow } from "../store/pipelines.ts";
 import type { KmdMethod, KmdProperty, RemoteClass } from "./catalogue/kmd.ts";
-import { MEDIA_PENDING } from "./catalogue/support.ts";
 import { checkValue } from "./catalogue/values.ts";
 import { checkIceProperty } from "./endpoint-ice.ts";
 import { PipewrightError } from "./errors.ts";
-import { elementMethods, type MethodTable } from "./element-methods.ts";
+import { elementMethods, type MethodTable, type UriEndpointServices } from "./element-methods.ts";
 import type { PipelineService } from "./pipelines.ts";
 import type { WebRtcService } from "./webrtc.ts";
 
@@ -41,9 +40,9 @@ export class OperationService {
   readonly #methods: MethodTable;
   readonly #defaults: Record<string, unknown>;
 
-  constructor(pipelines: PipelineService, webrtc: WebRtcService) {
+  constructor(pipelines: PipelineService, webrtc: WebRtcService, uriEndpoints?: UriEndpointServices) {
     this.#pipelines = pipelines;
-    this.#methods = elementMethods(pipelines, webrtc);
+    this.#methods = elementMethods(pipelines, webrtc, uriEndpoints);
     this.#defaults = { ...PROPERTY_DEFAULTS, ...webrtc.iceDefaults() };
   }
 
@@ -62,6 +61,12 @@ export class OperationService {
     const object = this.object(objectId);
     const cls = this.classOf(object);
     const accessor = this.#accessor(cls, operation);
+    const live = this.#methods[operation];
+    if (accessor && live && object.kind === "element") {
+      // A property the media reads or acts on (PlayerEndpoint position): checked, then live.
+      if (accessor.kind === "set") this.#settableValue(cls, accessor.property, params);
+      return live(object, params);
+    }
     if (accessor) return accessor.kind === "get" ? this.#get(object, accessor.property) : this.#set(object, cls, accessor.property, params);
     const method = cls.methods.get(operation);
     if (!method) {
@@ -69,10 +74,7 @@ export class OperationService {
     }
     const args = this.#checkParams(cls, method, params);
     const implementation = this.#methods[operation];
-    if (!implementation || (object.kind === "element" && MEDIA_PENDING.has(object.row.type))) {
-      const why = object.kind === "element" && MEDIA_PENDING.has(object.row.type) ? "; recording and playback media work is not built yet" : "";
-      throw new PipewrightError("NOT_IMPLEMENTED", `${cls.name}.${operation} is not implemented by Pipewright${why}`, { operation });
-    }
+    if (!implementation) throw new PipewrightError("NOT_IMPLEMENTED", `${cls.name}.${operation} is not implemented by Pipewright`, { operation });
     return implementation(object, args);
   }
 
@@ -132,14 +134,22 @@ export class OperationService {
         return (object.kind === "pipeline" ? (row as PipelineRow).name : (row as ElementRow).properties.name) ?? row.id;
     }
     const stored = row.properties[name];
-    return stored ?? this.#defaults[name] ?? null;
+    if (stored !== undefined) return stored;
+    // Final properties of an element are its constructor parameters (a UriEndpoint's uri).
+    if (object.kind === "element" && (row as ElementRow).constructorParams[name] !== undefined) return (row as ElementRow).constructorParams[name];
+    return this.#defaults[name] ?? null;
   }
 
-  async #set(object: MediaObjectRow, cls: RemoteClass, name: string, params: Record<string, unknown>): Promise<null> {
+  /** The checked value of a `set<Name>` call's one parameter. */
+  #settableValue(cls: RemoteClass, name: string, params: Record<string, unknown>): unknown {
     const property = cls.properties.get(name)!;
     const keys = Object.keys(params);
     if (keys.length !== 1 || keys[0] !== name) throw new PipewrightError("INVALID_REQUEST", `${accessorName("set", name)} takes one parameter, '${name}'`);
-    const value = checkValue(this.#pipelines.catalogue, property.type, params[name], name, this.#pipelines.resolveType);
+    return checkValue(this.#pipelines.catalogue, property.type, params[name], name, this.#pipelines.resolveType);
+  }
+
+  async #set(object: MediaObjectRow, cls: RemoteClass, name: string, params: Record<string, unknown>): Promise<null> {
+    const value = this.#settableValue(cls, name, params);
     if (object.kind === "element" && object.row.type === "WebRtcEndpoint") checkIceProperty(name, value);
     if (object.kind === "pipeline") {
       if (name === "name") this.#pipelines.renamePipeline(object.row.id, value as string);

@@ -5,7 +5,7 @@
  * route on a worker from the rows ("materialises" it). WebRtcEndpoints come back unnegotiated:
  * their peer is gone, so they are marked media-lost until negotiated again.
  */
-import type { Commands, CommandName, KurentoMediaType, WorkerElementType } from "../media/protocol.ts";
+import type { Commands, CommandName, KurentoMediaType, PlayerSource, RecorderSetup, WorkerElementType } from "../media/protocol.ts";
 import type { MediaSupervisor } from "../media/supervisor.ts";
 import { WorkerError } from "../media/worker-error.ts";
 import type { ElementRow, PipelineStore } from "../store/pipelines.ts";
@@ -17,6 +17,7 @@ const WORKER_ERROR_CODES: Record<WorkerError["code"], ErrorCode> = {
   UNSUPPORTED_MEDIA: "UNSUPPORTED_MEDIA",
   INVALID_STATE: "INVALID_STATE",
   ICE_ADD_CANDIDATE_ERROR: "ICE_ADD_CANDIDATE_ERROR",
+  FORBIDDEN: "FORBIDDEN",
   INTERNAL: "INTERNAL",
   UNAVAILABLE: "MEDIA_UNAVAILABLE",
 };
@@ -111,7 +112,16 @@ export class PipelineMedia {
   }
 }
 
+/** What the worker needs to create the element: its hub, or a recorder's file or a player's source. */
 export function createParams(element: ElementRow): Commands["element.create"]["params"] {
   const hub = element.type === "HubPort" ? String(element.constructorParams.hub ?? "") : undefined;
-  return { pipelineId: element.pipelineId, elementId: element.id, type: element.type as WorkerElementType, ...(hub ? { hubId: hub } : {}) };
+  const setup = (element.properties as { mediaSetup?: { recorder?: RecorderSetup; player?: PlayerSource } }).mediaSetup;
+  return {
+    pipelineId: element.pipelineId,
+    elementId: element.id,
+    type: element.type as WorkerElementType,
+    ...(hub ? { hubId: hub } : {}),
+    ...(setup?.recorder ? { recorder: setup.recorder } : {}),
+    ...(setup?.player ? { player: setup.player } : {}),
+  };
 }

@@ -9,14 +9,15 @@
  * released objects (a WHIP/WHEP session) whichever face asked for it.
  */
 import { randomUUID } from "node:crypto";
-import type { ElementStats, KurentoMediaType, WorkerElementType } from "../media/protocol.ts";
+import type { ElementStats, KurentoMediaType } from "../media/protocol.ts";
 import type { ConnectionRow, ElementRow, MediaTypeName, PipelineRow, PipelineStore } from "../store/pipelines.ts";
 import type { KmdCatalogue } from "./catalogue/kmd.ts";
 import { checkConstructorParams, creatableClass } from "./catalogue/support.ts";
 import { PipewrightError } from "./errors.ts";
 import type { DomainEventBus } from "./events.ts";
 import { decodeCursor, encodeCursor, isAfter } from "./page-cursor.ts";
-import type { PipelineMedia } from "./pipeline-media.ts";
+import { createParams, type PipelineMedia } from "./pipeline-media.ts";
+import type { ElementPreparation } from "./uri-endpoints.ts";
 
 const MEDIA_TYPES: readonly MediaTypeName[] = ["AUDIO", "VIDEO", "DATA"];
 const HUB_TYPES = new Set(["Dispatcher", "DispatcherOneToMany"]);
@@ -42,14 +43,16 @@ export class PipelineService {
   readonly #store: PipelineStore;
   readonly #media: PipelineMedia;
   readonly #events: DomainEventBus;
+  readonly #preparation: ElementPreparation | undefined;
   readonly #releaseListeners: Array<(released: Released) => void> = [];
   readonly catalogue: KmdCatalogue;
 
-  constructor(store: PipelineStore, media: PipelineMedia, events: DomainEventBus, catalogue: KmdCatalogue) {
+  constructor(store: PipelineStore, media: PipelineMedia, events: DomainEventBus, catalogue: KmdCatalogue, preparation?: ElementPreparation) {
     this.#store = store;
     this.#media = media;
     this.#events = events;
     this.catalogue = catalogue;
+    this.#preparation = preparation;
   }
 
   get media(): PipelineMedia {
@@ -137,17 +140,16 @@ export class PipelineService {
       throw new PipewrightError("INVALID_REQUEST", `mediaPipeline ${String(constructorParams.mediaPipeline)} is not the pipeline ${pipelineId}`);
     }
     if (cls.name === "HubPort") this.#checkHub(pipelineId, String(constructorParams.hub));
+    const prepared = (await this.#preparation?.beforeCreate(cls.name, constructorParams)) ?? {};
     await this.#media.ensure(pipelineId);
-    const row = this.#store.insertElement({ id: randomUUID(), pipelineId, type: cls.name, constructorParams, properties });
+    const row = this.#store.insertElement({ id: randomUUID(), pipelineId, type: cls.name, constructorParams, properties: { ...properties, ...prepared } });
     try {
-      await this.#media.request(pipelineId, "element.create", {
-        pipelineId,
-        elementId: row.id,
-        type: row.type as WorkerElementType,
-        ...(cls.name === "HubPort" ? { hubId: String(constructorParams.hub) } : {}),
-      });
+      await this.#media.request(pipelineId, "element.create", createParams(row));
+      const learnt = (await this.#preparation?.afterCreate(this.#media, row)) ?? {};
+      if (Object.keys(learnt).length > 0) this.#store.updateElementProperties(row.id, learnt);
     } catch (error) {
       this.#store.deleteElement(row.id);
+      await this.#media.requestIfLive(pipelineId, "element.release", { elementId: row.id });
       throw error;
     }
     this.#events.publish("element.created", { pipelineId, objectId: row.id }, { type: row.type });
@@ -274,6 +276,8 @@ export class PipelineService {
     for (const pipelineId of pipelineIds) {
       for (const element of this.#store.listElements(pipelineId)) {
         this.#store.updateElementState(element.id, "media-lost");
+        // A RecorderEndpoint or PlayerEndpoint comes back stopped.
+        if (element.properties.state !== undefined) this.#store.updateElementProperties(element.id, { state: "STOP" });
         this.#events.publish("element.mediaLost", { pipelineId, objectId: element.id }, { type: element.type, reason });
       }
     }

@@ -11,6 +11,8 @@ import type { AccessControl } from "../domain/access.ts";
 import type { EventLog } from "../domain/event-log.ts";
 import type { OperationService } from "../domain/operations.ts";
 import type { PipelineService } from "../domain/pipelines.ts";
+import type { RecordingService } from "../domain/recordings.ts";
+import type { StreamRecording } from "../domain/stream-recording.ts";
 import type { StreamService } from "../domain/streams.ts";
 import type { WebRtcService } from "../domain/webrtc.ts";
 import type { WebhookService } from "../domain/webhooks.ts";
@@ -23,6 +25,8 @@ export interface HttpDeps {
   pipelines: PipelineService;
   webrtc: WebRtcService;
   operations: OperationService;
+  recordings: RecordingService;
+  streamRecording: StreamRecording;
   access: AccessControl;
   media: MediaSupervisor;
   eventLog: EventLog;

@@ -29,7 +29,7 @@ export interface NegotiationPlan {
   codecs: Partial<Record<MediaKind, CodecChoice>>;
 }
 
-/** Element types a worker can hold. RecorderEndpoint and PlayerEndpoint are inert for now. */
+/** Element types a worker can hold. */
 export type WorkerElementType = "WebRtcEndpoint" | "PassThrough" | "HubPort" | "Dispatcher" | "DispatcherOneToMany" | "RecorderEndpoint" | "PlayerEndpoint";
 
 /** What an SDP negotiation settled: the codec per kind and the direction per kind. */
@@ -48,7 +48,70 @@ export interface WorkerSettings {
   connectTimeoutMs: number;
   gopCacheMaxPackets: number;
   pliMinIntervalMs: number;
+  recording: RecordingSettings;
+  player: PlayerSettings;
 }
+
+/** How every RecorderEndpoint of a worker records. */
+export interface RecordingSettings {
+  /** How long a gap waits for a NACK retransmission before it counts as lost, per kind. */
+  jitterBufferMs: Record<MediaKind, number>;
+  /** How long the start waits for RTCP sender reports before using arrival time for A/V sync. */
+  syncWaitMs: number;
+  /** The file is synced to disk this often while it grows. */
+  syncIntervalMs: number;
+  /** MP4 fragments close on keyframes: one is requested this often while recording MP4. */
+  mp4KeyframeIntervalMs: number;
+}
+
+/** How every PlayerEndpoint of a worker reads. */
+export interface PlayerSettings {
+  /** Whether http(s) sources may resolve to loopback, private, link-local or metadata addresses. */
+  allowPrivateAddresses: boolean;
+  /** An HTTP source must answer within this time. */
+  httpTimeoutMs: number;
+}
+
+/** A RecorderEndpoint's file: an absolute path inside `root`, checked by the control plane. */
+export interface RecorderSetup {
+  root: string;
+  path: string;
+  /** Kurento MediaProfileSpecType (media/recording/profiles.ts). */
+  profile: string;
+  stopOnEndOfStream: boolean;
+}
+
+/** Where a PlayerEndpoint reads from, as checked by the control plane. */
+export type PlayerSource = { kind: "file"; path: string; roots: string[] } | { kind: "http"; url: string };
+
+/** Kurento's VideoInfo (times in ms). */
+export interface VideoInfo {
+  isSeekable: boolean;
+  seekableInit: number;
+  seekableEnd: number;
+  duration: number;
+}
+
+export interface PlayerInfo {
+  /** What the file sends, as negotiated codecs (what a WebRtcEndpoint fed by it must offer). */
+  codecs: Partial<Record<MediaKind, CodecChoice>>;
+  videoInfo: VideoInfo;
+  /** Tracks of the file Pipewright cannot send (e.g. AAC audio), described. */
+  skipped: string[];
+  /** Why the source could not be opened (it is tried again at play). */
+  error?: string;
+}
+
+/** What a finished (or repaired) recording holds. */
+export interface FinishedRecording {
+  durationMs: number;
+  size: number;
+  /** Codec strings as in the file (`vp8`, `avc1.42e01f`, `opus`), per kind. */
+  codecs: Partial<Record<MediaKind, string>>;
+}
+
+/** Kurento UriEndpointState. */
+export type UriEndpointState = "STOP" | "START" | "PAUSE";
 
 /** A STUN or TURN server a worker gathers through, credentials included. */
 export interface GatheringServer {
@@ -163,7 +226,10 @@ export interface Commands {
   "worker.ping": { params: Record<string, never>; result: WorkerHealth };
   /** Gathers as an endpoint with `ice` would, and probes each of `probes` (STUN Binding, TURN Allocate). */
   "worker.iceSelfTest": { params: { ice: EndpointIce; probes: ProbeTarget[] }; result: IceSelfTest };
-  "element.create": { params: { pipelineId: string; elementId: string; type: WorkerElementType; hubId?: string }; result: void };
+  "element.create": {
+    params: { pipelineId: string; elementId: string; type: WorkerElementType; hubId?: string; recorder?: RecorderSetup; player?: PlayerSource };
+    result: void;
+  };
   "webrtc.processOffer": { params: { elementId: string; offer: string; plan: NegotiationPlan; ice: EndpointIce }; result: { answer: string; negotiated: NegotiatedMedia } };
   "webrtc.generateOffer": { params: { elementId: string; direction: NegotiationPlan["direction"]; audio: boolean; video: boolean; ice: EndpointIce }; result: { offer: string } };
   "webrtc.processAnswer": { params: { elementId: string; answer: string }; result: { negotiated: NegotiatedMedia } };
@@ -180,6 +246,19 @@ export interface Commands {
   "element.stats": { params: { elementId: string }; result: ElementStats };
   "element.release": { params: { elementId: string }; result: void };
   "pipeline.release": { params: { pipelineId: string }; result: void };
+  /** Starts (or resumes) recording; the file is opened on the first call. */
+  "recorder.record": { params: { elementId: string; recordingId: string }; result: void };
+  "recorder.pause": { params: { elementId: string }; result: void };
+  /** Stops taking media at once; `recording.finished` follows when the file is finished. */
+  "recorder.stop": { params: { elementId: string }; result: void };
+  /** Finishes (repairs) a recording file left unfinished; not tied to a pipeline. */
+  "recording.finish": { params: { root: string; path: string; profile: string; comment?: string }; result: FinishedRecording };
+  "player.info": { params: { elementId: string }; result: PlayerInfo };
+  "player.play": { params: { elementId: string }; result: void };
+  "player.pause": { params: { elementId: string }; result: void };
+  "player.stop": { params: { elementId: string }; result: void };
+  "player.seek": { params: { elementId: string; positionMs: number }; result: void };
+  "player.position": { params: { elementId: string }; result: { positionMs: number } };
 }
 
 export type CommandName = keyof Commands;
@@ -205,6 +284,16 @@ export interface Events {
   "media.info": { elementId: string; kind: MediaKind; profileLevelId?: string };
   /** Media started or stopped flowing into (inputs) or out of (outputs) an element. */
   "media.flow": { elementId: string; direction: "in" | "out"; kind: MediaKind; flowing: boolean };
+  /** A RecorderEndpoint or PlayerEndpoint changed state (Kurento UriEndpointStateChanged). */
+  "uri.state": { elementId: string; state: UriEndpointState };
+  /** The first frame of a recording was written: the file has begun (Kurento Recording). */
+  "recording.started": { elementId: string; recordingId: string; codecs: Partial<Record<MediaKind, string>> };
+  /** A recording ended: its file is finished, or it failed (with what could be saved, if anything). */
+  "recording.finished": { elementId: string; recordingId: string; result?: FinishedRecording; error?: string };
+  /** An element's media failed in a way the application should hear of (Kurento Error). */
+  "element.error": { elementId: string; type: string; description: string; errorCode: number };
+  /** A PlayerEndpoint reached the end of its file (Kurento EndOfStream). */
+  "player.endOfStream": { elementId: string };
 }
 
 export type EventName = keyof Events;
@@ -216,6 +305,8 @@ export type WorkerErrorCode =
   | "UNSUPPORTED_MEDIA"
   | "INVALID_STATE"
   | "ICE_ADD_CANDIDATE_ERROR"
+  /** A path or address the worker refuses to open (outside the roots, a symlink, a private address). */
+  | "FORBIDDEN"
   | "INTERNAL"
   /** The worker died or did not answer in time (raised by the supervisor, never by a worker). */
   | "UNAVAILABLE";

@@ -61,6 +61,13 @@ export class MediaSupervisor extends EventEmitter<SupervisorEvents> {
   place(pipelineId: string): number {
     const existing = this.#placement.get(pipelineId);
     if (existing !== undefined && this.#slots[existing]?.alive) return existing;
+    const best = this.#leastLoaded();
+    this.#placement.set(pipelineId, best);
+    return best;
+  }
+
+  /** The live worker slot holding the fewest pipelines. */
+  #leastLoaded(): number {
     const load = this.#slots.map(() => 0);
     for (const slot of this.#placement.values()) load[slot]++;
     let best = -1;
@@ -68,7 +75,6 @@ export class MediaSupervisor extends EventEmitter<SupervisorEvents> {
       if (this.#slots[slot]?.alive && (best < 0 || load[slot] < load[best])) best = slot;
     }
     if (best < 0) throw new WorkerError("UNAVAILABLE", "no media worker is running");
-    this.#placement.set(pipelineId, best);
     return best;
   }
 
@@ -87,11 +93,18 @@ export class MediaSupervisor extends EventEmitter<SupervisorEvents> {
     return this.#slots[slot]!.request(method, params);
   }
 
-  /** Sends a command that concerns no pipeline to the first running worker. */
-  requestAnyWorker<K extends CommandName>(method: K, params: Commands[K]["params"]): Promise<Commands[K]["result"]> {
-    const handle = this.#slots.find((slot) => slot?.alive);
-    if (!handle) return Promise.reject(new WorkerError("UNAVAILABLE", "no media worker is running"));
-    return handle.request(method, params);
+  /**
+   * Sends a command that concerns no pipeline (diagnostics, repairing a recording) to the
+   * least-loaded running worker; `timeoutMs` overrides the usual answer timeout (file work).
+   */
+  requestAnyWorker<K extends CommandName>(method: K, params: Commands[K]["params"], timeoutMs?: number): Promise<Commands[K]["result"]> {
+    let slot: number;
+    try {
+      slot = this.#leastLoaded();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#slots[slot]!.request(method, params, timeoutMs);
   }
 
   /** Asks every running worker for its health (pid, memory, element count). */

@@ -87,15 +87,16 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     this.#startHeartbeat();
   }
 
-  request<K extends CommandName>(method: K, params: Commands[K]["params"]): Promise<Commands[K]["result"]> {
+  /** Sends a command; `timeoutMs` overrides the usual answer timeout (long file work). */
+  request<K extends CommandName>(method: K, params: Commands[K]["params"], timeoutMs = this.#options.requestTimeoutMs): Promise<Commands[K]["result"]> {
     const child = this.#child;
     if (this.#dead || !child?.connected) return Promise.reject(new WorkerError("UNAVAILABLE", "media worker is not running"));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new WorkerError("UNAVAILABLE", `media worker did not answer ${method} within ${this.#options.requestTimeoutMs} ms`));
-      }, this.#options.requestTimeoutMs);
+        reject(new WorkerError("UNAVAILABLE", `media worker did not answer ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer, method });
       const message: ControlMessage = { kind: "request", id, method, params };
       child.send(message, (error) => {

@@ -7,12 +7,16 @@
  */
 import type { Logger } from "pino";
 import { Hub, HubPort } from "./elements/hub.ts";
-import { InertElement } from "./elements/inert-element.ts";
 import { MediaElement } from "./elements/media-element.ts";
 import { PassThrough } from "./elements/pass-through.ts";
+import { PlayerEndpoint } from "./elements/player-endpoint.ts";
+import { RecorderEndpoint } from "./elements/recorder-endpoint.ts";
 import { WebRtcEndpoint } from "./elements/webrtc-endpoint.ts";
 import { FlowMonitor } from "./flow-monitor.ts";
-import type { Commands, CommandName, ControlMessage, EventName, Events, WorkerElementType, WorkerMessage, WorkerSettings } from "./protocol.ts";
+import { PathRefused } from "./files/confined-path.ts";
+import type { Commands, CommandName, ControlMessage, EventName, Events, PlayerSource, RecorderSetup, WorkerElementType, WorkerMessage, WorkerSettings } from "./protocol.ts";
+import { finishRecordingFile } from "./recording/finish-file.ts";
+import { isRecordingProfile, profileSpec } from "./recording/profiles.ts";
 import { iceSelfTest } from "./webrtc/ice-self-test.ts";
 import { TurnHealth } from "./webrtc/turn-health.ts";
 import { WorkerError } from "./worker-error.ts";
@@ -95,6 +99,41 @@ export class WorkerRuntime {
     return this.#get(id, HubPort, "HubPort");
   }
 
+  #recorder(id: string): RecorderEndpoint {
+    return this.#get(id, RecorderEndpoint, "RecorderEndpoint");
+  }
+
+  #player(id: string): PlayerEndpoint {
+    return this.#get(id, PlayerEndpoint, "PlayerEndpoint");
+  }
+
+  #settingsOrThrow(): WorkerSettings {
+    if (!this.#settings) throw new WorkerError("INVALID_STATE", "worker not configured");
+    return this.#settings;
+  }
+
+  #newRecorder(pipelineId: string, elementId: string, setup: RecorderSetup | undefined): RecorderEndpoint {
+    if (!setup || !isRecordingProfile(setup.profile)) throw new WorkerError("INVALID_STATE", "a RecorderEndpoint needs its file and media profile");
+    return new RecorderEndpoint(pipelineId, elementId, this.#settingsOrThrow(), setup, {
+      state: (state) => this.emit("uri.state", { elementId, state }),
+      started: (recordingId, codecs) => this.emit("recording.started", { elementId, recordingId, codecs }),
+      finished: (recordingId, result, error) => this.emit("recording.finished", { elementId, recordingId, ...(result ? { result } : {}), ...(error ? { error } : {}) }),
+      error: (type, description, errorCode) => this.emit("element.error", { elementId, type, description, errorCode }),
+    });
+  }
+
+  async #newPlayer(pipelineId: string, elementId: string, source: PlayerSource | undefined): Promise<PlayerEndpoint> {
+    if (!source) throw new WorkerError("INVALID_STATE", "a PlayerEndpoint needs its source");
+    const settings = this.#settingsOrThrow();
+    const player = new PlayerEndpoint(pipelineId, elementId, settings, source, {
+      state: (state) => this.emit("uri.state", { elementId, state }),
+      endOfStream: () => this.emit("player.endOfStream", { elementId }),
+      error: (type, description, errorCode) => this.emit("element.error", { elementId, type, description, errorCode }),
+    });
+    await player.open();
+    return player;
+  }
+
   #create(pipelineId: string, elementId: string, type: WorkerElementType, hubId: string | undefined): WorkerObject {
     const settings = this.#settings;
     if (!settings) throw new WorkerError("INVALID_STATE", "worker not configured");
@@ -119,7 +158,7 @@ export class WorkerRuntime {
         return new HubPort(pipelineId, elementId, settings, this.#hub(hubId ?? ""));
       case "RecorderEndpoint":
       case "PlayerEndpoint":
-        return new InertElement(pipelineId, elementId, settings);
+        throw new WorkerError("INVALID_STATE", `${type} is created with its setup`);
     }
   }
 
@@ -139,9 +178,15 @@ export class WorkerRuntime {
       if (!this.#settings) throw new WorkerError("INVALID_STATE", "worker not configured");
       return iceSelfTest(this.#settings, ice, probes);
     },
-    "element.create": ({ pipelineId, elementId, type, hubId }) => {
+    "element.create": async ({ pipelineId, elementId, type, hubId, recorder, player }) => {
       if (this.#objects.has(elementId)) throw new WorkerError("INVALID_STATE", `element ${elementId} exists`);
-      this.#objects.set(elementId, this.#create(pipelineId, elementId, type, hubId));
+      if (type === "PlayerEndpoint") {
+        const created = await this.#newPlayer(pipelineId, elementId, player);
+        if (this.#objects.has(elementId)) await created.release();
+        else this.#objects.set(elementId, created);
+        return;
+      }
+      this.#objects.set(elementId, type === "RecorderEndpoint" ? this.#newRecorder(pipelineId, elementId, recorder) : this.#create(pipelineId, elementId, type, hubId));
     },
     "webrtc.processOffer": ({ elementId, offer, plan, ice }) => this.#webrtc(elementId).processOffer(offer, plan, ice),
     "webrtc.generateOffer": async ({ elementId, direction, audio, video, ice }) => ({ offer: await this.#webrtc(elementId).generateOffer(direction, audio, video, ice) }),
@@ -167,6 +212,26 @@ export class WorkerRuntime {
       this.#objects.delete(elementId);
       await object?.release();
     },
+    "recorder.record": ({ elementId, recordingId }) => this.#recorder(elementId).record(recordingId),
+    "recorder.pause": ({ elementId }) => this.#recorder(elementId).pause(),
+    "recorder.stop": ({ elementId }) => this.#recorder(elementId).stop(),
+    "recording.finish": async ({ root, path, profile, comment }) => {
+      if (!isRecordingProfile(profile)) throw new WorkerError("INVALID_STATE", `unknown media profile ${profile}`);
+      try {
+        const { durationMs, size, codecs } = await finishRecordingFile(root, path, profileSpec(profile).container, comment);
+        return { durationMs, size, codecs };
+      } catch (error) {
+        if (error instanceof PathRefused) throw new WorkerError("FORBIDDEN", error.message);
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new WorkerError("NOT_FOUND", `${path} does not exist`);
+        throw new WorkerError("UNSUPPORTED_MEDIA", `${path} cannot be finished: ${(error as Error).message}`);
+      }
+    },
+    "player.info": ({ elementId }) => this.#player(elementId).info,
+    "player.play": ({ elementId }) => this.#player(elementId).play(),
+    "player.pause": ({ elementId }) => this.#player(elementId).pause(),
+    "player.stop": ({ elementId }) => this.#player(elementId).stop(),
+    "player.seek": ({ elementId, positionMs }) => this.#player(elementId).seek(positionMs),
+    "player.position": ({ elementId }) => ({ positionMs: this.#player(elementId).positionMs }),
     "pipeline.release": async ({ pipelineId }) => {
       const objects = [...this.#objects.values()].filter((object) => object.pipelineId === pipelineId);
       for (const object of objects) this.#objects.delete(object.elementId);

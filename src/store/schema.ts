@@ -181,3 +181,44 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_event").on(table.eventId),
   ],
 );
+
+export const RECORDING_STATES = ["recording", "finished", "repaired", "failed"] as const;
+export type RecordingState = (typeof RECORDING_STATES)[number];
+
+/**
+ * Recordings as resources: one row per `record()` of a RecorderEndpoint, outliving the element
+ * and its pipeline (their ids stay as history). `file` is relative to the recordings root.
+ * A row left in `recording` state by a crash is repaired at start-up (or when its worker
+ * dies) and becomes `repaired`, or `failed` if nothing could be saved.
+ */
+export const recordings = sqliteTable(
+  "recordings",
+  {
+    id: text("id").primaryKey(),
+    file: text("file").notNull(),
+    pipelineId: text("pipeline_id"),
+    elementId: text("element_id"),
+    /** The WHIP stream it records, when it records one. */
+    stream: text("stream"),
+    /** Kurento MediaProfileSpecType. */
+    profile: text("profile").notNull(),
+    state: text("state", { enum: RECORDING_STATES }).notNull(),
+    /** Codec strings as in the file (`{"video":"vp8","audio":"opus"}`). */
+    codecs: text("codecs", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+    durationMs: integer("duration_ms"),
+    size: integer("size"),
+    error: text("error"),
+    createdAt: createdAt(),
+    startedAt: integer("started_at", { mode: "number" }),
+    finishedAt: integer("finished_at", { mode: "number" }),
+  },
+  (table) => [index("recordings_state").on(table.state), index("recordings_stream").on(table.stream, table.createdAt), index("recordings_element").on(table.elementId)],
+);
+
+/** Streams recorded whenever they are published (record on publish), set over the API. */
+export const streamRecordingRules = sqliteTable("stream_recording_rules", {
+  stream: text("stream").primaryKey(),
+  /** `auto` or a Kurento MediaProfileSpecType. */
+  profile: text("profile").notNull(),
+  createdAt: createdAt(),
+});

@@ -1,7 +1,8 @@
 /**
  * The built-in pages, served from files next to this module with no CDN or build step:
  * `/` lists live streams, `/publish/{stream}` publishes the camera and microphone over WHIP,
- * `/play/{stream}` plays over WHEP, `/docs` is the interactive API reference (docs.ts). Files
+ * `/play/{stream}` plays over WHEP and lists the stream's recordings to play or download,
+ * `/docs` is the interactive API reference (docs.ts). Files
  * are read once at start-up.
  */
 import { readdirSync, readFileSync } from "node:fs";

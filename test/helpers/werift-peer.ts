@@ -4,6 +4,7 @@
  * a pair filter that refuses anything but loopback (notes/testing-peers.md).
  */
 import "../../src/media/webrtc/no-default-stun.ts";
+import "../../src/media/webrtc/ntp-time.ts";
 import "../../src/media/webrtc/srtp-key-objects.ts";
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useSdesMid, type RTCPeerConnectionConfig, type RTCRtpTransceiver } from "werift";
 

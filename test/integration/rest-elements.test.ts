@@ -236,26 +236,27 @@ describe("elements over REST", () => {
     await api.expect(204, "DELETE", `/v1/pipelines/${p}`);
   });
 
-  it("accepts RecorderEndpoint and PlayerEndpoint with valid parameters, answers 501 to their media operations, and wants a URI", async () => {
+  it("accepts RecorderEndpoint and PlayerEndpoint with valid parameters, refuses media operations they cannot do yet, and wants a URI", async () => {
     const { id: p } = await api.expect(201, "POST", "/v1/pipelines", {});
-    const recorder = await api.call<Record<string, any>>("POST", `/v1/pipelines/${p}/elements`, { type: "RecorderEndpoint", params: { uri: "file:///tmp/pipewright-test/rec.webm", mediaProfile: "WEBM" } });
+    const recorder = await api.call<Record<string, any>>("POST", `/v1/pipelines/${p}/elements`, { type: "RecorderEndpoint", params: { uri: "rec.webm", mediaProfile: "WEBM" } });
     assert.equal(recorder.status, 201, JSON.stringify(recorder.body));
     assert.equal(recorder.body.type, "RecorderEndpoint");
-    assert.equal(recorder.body.params.uri, "file:///tmp/pipewright-test/rec.webm");
+    assert.equal(recorder.body.params.uri, "rec.webm", "a relative URI resolves inside the recordings directory, as against Kurento's defaultPath");
     assert.equal(recorder.body.params.mediaProfile, "WEBM");
-    const player = await api.call<Record<string, any>>("POST", `/v1/pipelines/${p}/elements`, { type: "PlayerEndpoint", params: { uri: "http://media.example.test/clip.mp4" } });
-    assert.equal(player.status, 201, JSON.stringify(player.body));
+    const player = await api.call<Record<string, any>>("POST", `/v1/pipelines/${p}/elements`, { type: "PlayerEndpoint", params: { uri: "clip.mp4" } });
+    assert.equal(player.status, 201, "a player on a file that is not there yet is created, as in Kurento");
+    assert.match(player.body.properties.openError, /does not exist/);
 
-    for (const [id, operation, type] of [[recorder.body.id, "record", "RecorderEndpoint"], [player.body.id, "play", "PlayerEndpoint"]]) {
-      const refused = await api.call<{ code: string; detail: string }>("POST", `/v1/pipelines/${p}/elements/${id}/invoke/${operation}`, {});
-      assert.equal(refused.status, 501);
-      assert.equal(refused.body.code, "NOT_IMPLEMENTED");
-      assert.match(refused.body.detail, new RegExp(`${type}\\.${operation} is not implemented`));
-    }
+    const record = await api.call<{ code: string; detail: string }>("POST", `/v1/pipelines/${p}/elements/${recorder.body.id}/invoke/record`, {});
+    assert.equal(record.status, 409);
+    assert.match(record.body.detail, /nothing is connected to record/);
+    const play = await api.call<{ code: string; detail: string }>("POST", `/v1/pipelines/${p}/elements/${player.body.id}/invoke/play`, {});
+    assert.equal(play.status, 404);
+    assert.match(play.body.detail, /clip\.mp4 does not exist/);
 
     const elements = async () => (await api.expect(200, "GET", `/v1/pipelines/${p}/elements`)).items.length;
     const before = await elements();
-    for (const [type, params] of [["RecorderEndpoint", { uri: "not a uri" }], ["PlayerEndpoint", { uri: "clip.mp4" }], ["RecorderEndpoint", {}], ["RecorderEndpoint", { uri: 42 }]] as const) {
+    for (const [type, params] of [["RecorderEndpoint", { uri: "not a uri" }], ["PlayerEndpoint", { uri: "not a uri" }], ["RecorderEndpoint", {}], ["RecorderEndpoint", { uri: 42 }]] as const) {
       const refused = await api.call<{ code: string; detail: string }>("POST", `/v1/pipelines/${p}/elements`, { type, params });
       assert.equal(refused.status, 400, `${type} ${JSON.stringify(params)}`);
       assert.equal(refused.body.code, "INVALID_REQUEST");

@@ -92,7 +92,17 @@ describe("no public STUN fallback in werift", () => {
       sends.length = 0;
       lookups.length = 0;
       const config = peerConfiguration(
-        { logLevel: "silent", listenAddress: "127.0.0.1", portRange: [20000, 29999], maxIncomingBitrate: 1_000_000, connectTimeoutMs: 5000, gopCacheMaxPackets: 0, pliMinIntervalMs: 500 },
+        {
+          logLevel: "silent",
+          listenAddress: "127.0.0.1",
+          portRange: [20000, 29999],
+          maxIncomingBitrate: 1_000_000,
+          connectTimeoutMs: 5000,
+          gopCacheMaxPackets: 0,
+          pliMinIntervalMs: 500,
+          recording: { jitterBufferMs: { video: 300, audio: 100 }, syncWaitMs: 4000, syncIntervalMs: 1000, mp4KeyframeIntervalMs: 2000 },
+          player: { allowPrivateAddresses: false, httpTimeoutMs: 10_000 },
+        },
         { servers: [{ urls: `turn:127.0.0.1:${turn.port}?transport=udp`, username: "relay", credential: "secret" }], announcedAddresses: [], announceOnly: true, networkInterfaces: [], iceTcp: true },
         { direction: "recvonly", codecs: { video: { mimeType: "video/VP8", clockRate: 90000, payloadType: 96 } } },
       );

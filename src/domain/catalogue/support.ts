@@ -2,8 +2,8 @@
  * Which Kurento types Pipewright can create, and why it refuses the others. Pipewright routes
  * media without decoding it, so every type that needs decoded video or audio (filters,
  * Composite, Mixer, AlphaBlending) is refused with 501 naming the type — never accepted
- * silently. Constructor parameters are checked against the kmd definitions, and a `uri`
- * (RecorderEndpoint, PlayerEndpoint) must be an absolute URI.
+ * silently. Constructor parameters are checked against the kmd definitions (a UriEndpoint's
+ * `uri` is checked in full — URI syntax, confinement, addresses — by domain/media-uris.ts).
  */
 import type { WorkerElementType } from "../../media/protocol.ts";
 import { PipewrightError } from "../errors.ts";
@@ -20,9 +20,6 @@ export const ELEMENT_TYPES: readonly WorkerElementType[] = [
   "RecorderEndpoint",
   "PlayerEndpoint",
 ];
-
-/** Types accepted (parameters validated) whose media operations come with recording/playback. */
-export const MEDIA_PENDING = new Set<string>(["RecorderEndpoint", "PlayerEndpoint"]);
 
 const DECODING: Record<string, string> = {
   Composite: "mixes video, which needs decoding",
@@ -49,15 +46,9 @@ export function creatableClass(catalogue: KmdCatalogue, type: string): RemoteCla
   throw new PipewrightError("NOT_IMPLEMENTED", detail, { type: cls.name });
 }
 
-/** An absolute URI (RFC 3986 §4.3: a scheme, then the rest), e.g. `file:///data/a.webm`. */
-function checkUri(cls: RemoteClass, value: unknown): void {
-  if (typeof value === "string" && /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(value) && URL.canParse(value)) return;
-  throw new PipewrightError("INVALID_REQUEST", `'uri' parameter of a ${cls.name} should be an absolute URI such as file:///tmp/recording.webm, not ${JSON.stringify(value).slice(0, 80)}`);
-}
-
 /**
  * Validates constructor parameters: required ones present, each of its kmd type, no unknown
- * ones, a `uri` an absolute URI; returns them with kmd defaults filled in.
+ * ones; returns them with kmd defaults filled in.
  */
 export function checkConstructorParams(catalogue: KmdCatalogue, cls: RemoteClass, params: Record<string, unknown>, resolve: ObjectResolver): Record<string, unknown> {
   const known = new Map(cls.constructorParams.map((param) => [param.name, param]));
@@ -72,7 +63,6 @@ export function checkConstructorParams(catalogue: KmdCatalogue, cls: RemoteClass
       continue;
     }
     result[param.name] = checkValue(catalogue, param.type, value, param.name, resolve);
-    if (param.name === "uri") checkUri(cls, value);
   }
   return result;
 }

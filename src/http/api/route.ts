@@ -46,6 +46,11 @@ export interface ApiRoute<P extends AnyObject = AnyObject, Q extends AnyObject =
   tag: string;
   /** The right a caller needs (see domain/access.ts); with a list, any one of them. */
   access: Action | readonly Action[];
+  /**
+   * Also take the token from an `access_token` query parameter (RFC 6750 §2.3), for URLs a
+   * browser loads by itself — a `<video src>` cannot send an Authorization header.
+   */
+  queryToken?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -92,6 +97,11 @@ function respond(c: AppContext, result: ApiResult): Response {
   return c.json(result.body as object, result.status as 200);
 }
 
+/** The bearer token of the request: the Authorization header, or `access_token` where allowed. */
+export function requestToken(c: AppContext, spec: Pick<ApiRoute, "queryToken">): string | undefined {
+  return bearerToken(c) ?? (spec.queryToken ? c.req.query("access_token") : undefined);
+}
+
 /** `/v1/pipelines/{pipelineId}` → `/v1/pipelines/:pipelineId`. */
 export function honoPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ":$1");
@@ -106,7 +116,7 @@ export function mountRoutes(app: Hono<AppEnv>, routes: readonly ApiRoute[], deps
   });
   for (const spec of routes) {
     app.on(spec.method.toUpperCase(), honoPath(spec.path), limit, async (c) => {
-      const callerId = deps.access.authorize({ bearer: bearerToken(c), remoteAddress: remoteAddress(c), action: spec.access });
+      const callerId = deps.access.authorize({ bearer: requestToken(c, spec), remoteAddress: remoteAddress(c), action: spec.access });
       const params = parse(spec.params, c.req.param(), "path");
       const query = parse(spec.query, c.req.query(), "query");
       const body = spec.body ? parse(spec.body, await readJson(c), "body") : undefined;

@@ -41,13 +41,20 @@ export function elementRoutes(deps: HttpDeps): ApiRoute[] {
       operationId: "createElement",
       summary: "Create a MediaElement",
       description:
-        "Types with media: WebRtcEndpoint, PassThrough, Dispatcher, DispatcherOneToMany, HubPort. RecorderEndpoint and PlayerEndpoint are accepted with their parameters " +
-        "checked, but their media operations answer 501 until recording and playback exist. Types that need decoded media (filters, Composite, Mixer…) answer 501.",
+        "Types with media: WebRtcEndpoint, PassThrough, Dispatcher, DispatcherOneToMany, HubPort, RecorderEndpoint (`uri`: a relative URI or file:// inside the recordings " +
+        "directory, `mediaProfile`) and PlayerEndpoint (`uri`: file:// inside the media roots, or http(s)://). A URI outside the allowed directories or on a private " +
+        "address is refused here (403). A player whose source cannot be read yet is created, as in Kurento: `properties.openError` says why, an `element.error` " +
+        "(RESOURCE_ERROR_OPEN) is published, and `play` opens it again. Types that need decoded media (filters, Composite, Mixer…) answer 501.",
       tag: "Elements",
       access: "admin",
       params: PipelineParams,
       body: NewElementSchema,
-      responses: { 201: { description: "Created.", schema: ElementSchema, headers: { Location: "URL of the element." } }, 422: { description: "Unknown type." }, 501: { description: "A type Pipewright does not support." } },
+      responses: {
+        201: { description: "Created.", schema: ElementSchema, headers: { Location: "URL of the element." } },
+        403: { description: "A recorder or player URI outside the allowed directories, or on a private address." },
+        422: { description: "Unknown type." },
+        501: { description: "A type (or media profile, or URI scheme) Pipewright does not support." },
+      },
       handle: async ({ params, body, c }) => {
         pipelines.getPipeline(params.pipelineId);
         operations.checkProperties(body.type, body.properties ?? {});

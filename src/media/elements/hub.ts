@@ -35,7 +35,9 @@ export class HubPort extends MediaElement {
     for (const kind of MEDIA_KINDS) {
       this.inputs[kind].attachTarget(new OutputTarget(this.inlets[kind]));
       this.inputs[kind].setReady(true);
+      this.inlets[kind].feed = this.inputs[kind];
       this.routes[kind].attachTarget(new OutputTarget(this.outputs[kind]));
+      this.outputs[kind].feed = this.routes[kind];
       this.routes[kind].setReady(true);
     }
     hub.addPort(this);

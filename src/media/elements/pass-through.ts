@@ -12,6 +12,7 @@ export class PassThrough extends MediaElement {
     super(pipelineId, elementId, settings);
     for (const kind of MEDIA_KINDS) {
       this.inputs[kind].attachTarget(new OutputTarget(this.outputs[kind]));
+      this.outputs[kind].feed = this.inputs[kind];
       this.inputs[kind].setReady(true);
     }
   }

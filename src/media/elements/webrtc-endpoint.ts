@@ -10,7 +10,7 @@
  * yields no relay candidate, it reports that and its worker avoids that server for a while
  * (turn-health.ts).
  */
-import { RTCPeerConnection, type RTCRtpTransceiver, type RtcpPacket, RtcpPayloadSpecificFeedback } from "werift";
+import { RTCPeerConnection, type RTCRtpTransceiver, type RtcpPacket, RtcpPayloadSpecificFeedback, RtcpSrPacket } from "werift";
 import type {
   ElementStats,
   EndpointConnectionState,
@@ -22,6 +22,7 @@ import type {
   WorkerSettings,
 } from "../protocol.ts";
 import { SenderTarget } from "../rtp/rtp-target.ts";
+import { senderReportOf } from "../rtp/sender-report.ts";
 import { finishAnswer, isUsableCandidate, prepareOffer } from "../sdp/munge.ts";
 import { gatherSerially } from "../webrtc/gathering-queue.ts";
 import { localCandidates, negotiatedMedia } from "../webrtc/local-description.ts";
@@ -224,6 +225,10 @@ export class WebRtcEndpoint extends MediaElement {
     transceiver.receiver.track.onReceiveRtp.subscribe((rtp) => {
       ssrcs[kind] = rtp.header.ssrc;
       output.push(rtp);
+    });
+    // Sender reports tie the stream's RTP clock to the sender's wall clock (A/V sync downstream).
+    transceiver.receiver.onRtcp.subscribe((packet) => {
+      if (packet.type === RtcpSrPacket.type && (packet as RtcpSrPacket).ssrc === ssrcs[kind]) output.senderReport = senderReportOf(packet as RtcpSrPacket);
     });
   }
 

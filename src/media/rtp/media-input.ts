@@ -68,6 +68,11 @@ export class MediaInput {
     return this.#active;
   }
 
+  /** The codec the target negotiated (undefined for targets that take any). */
+  get targetMimeType(): string | undefined {
+    return this.#target?.mimeType;
+  }
+
   /** Where packets go; for a remote peer, known once SDP negotiation is done. */
   attachTarget(target: RtpTarget): void {
     this.#cancelBurst();
@@ -112,6 +117,11 @@ export class MediaInput {
       this.#waitingForKeyframe = true;
       this.#source?.requestKeyframe();
     }
+  }
+
+  /** The source's media ended (a player reached the end of its file). */
+  endOfStream(): void {
+    if (this.#active) this.#target!.endOfStream?.();
   }
 
   /** Asks the current source for a keyframe (a remote PLI or FIR). */
@@ -165,7 +175,7 @@ export class MediaInput {
     this.#hasSent = true;
     if (this.kind !== "video") return;
     const gop = source.gopCache;
-    if (gop.length > 0) {
+    if (gop.length > 0 && !target.startsOnLiveKeyframe) {
       this.#waitingForKeyframe = false;
       this.#sendBurst(gop);
     } else {

@@ -12,6 +12,10 @@ import type { RtpPacket } from "werift";
 import type { MediaKind } from "../protocol.ts";
 import { h264ProfileFromPacket, isKeyframeStart, type VideoCodecName, videoCodecName } from "./keyframe.ts";
 import type { MediaInput } from "./media-input.ts";
+import type { SenderReport } from "./sender-report.ts";
+
+/** Pass-through chains longer than this are not followed looking for a sender report (a cycle). */
+const MAX_FEED_DEPTH = 16;
 
 /** Publisher header extensions must not reach viewers (their ids mean nothing there). */
 const NO_EXTENSIONS = Object.freeze([]) as unknown as RtpPacket["header"]["extensions"];
@@ -34,6 +38,10 @@ export class MediaOutput {
   clockRate = 90000;
   packets = 0;
   keyframeRequests = 0;
+  /** The latest RTCP sender report of the stream flowing out, when this output receives it. */
+  senderReport: SenderReport | undefined;
+  /** The input that feeds this output inside the worker (pass-through elements, hub ports). */
+  feed: MediaInput | undefined;
 
   readonly #sinks: MediaInput[] = [];
   readonly #options: MediaOutputOptions;
@@ -76,6 +84,12 @@ export class MediaOutput {
     this.#gop = [];
     this.#gopTimestamp = undefined;
     for (const sink of [...this.#sinks]) sink.upstreamSwitched(timestampStep);
+  }
+
+  /** The sender report of what flows out, found through pass-through elements if need be. */
+  latestSenderReport(depth = 0): SenderReport | undefined {
+    if (this.senderReport || depth >= MAX_FEED_DEPTH) return this.senderReport;
+    return this.feed?.source?.latestSenderReport(depth + 1);
   }
 
   addSink(sink: MediaInput): void {
@@ -136,6 +150,11 @@ export class MediaOutput {
   /** True while a request is out and no keyframe has arrived since. */
   get keyframeRequestPending(): boolean {
     return this.#requestPending;
+  }
+
+  /** Tells every sink the media ended (a player's file ran out). */
+  endOfStream(): void {
+    for (const sink of [...this.#sinks]) sink.endOfStream();
   }
 
   /** Detaches every sink; the output stays usable (a later negotiation may feed it). */

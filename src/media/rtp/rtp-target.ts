@@ -11,10 +11,17 @@ export interface RtpTarget {
   /** Codec negotiated for the target; undefined for pass-through targets, which take any. */
   readonly mimeType: string | undefined;
   readonly clockRate: number;
+  /**
+   * True for targets that must start on a keyframe that arrives live (a recorder: the cached
+   * GOP's squeezed timestamps would be written as they are); others get the GOP cache at once.
+   */
+  readonly startsOnLiveKeyframe?: boolean;
   send(rtp: RtpPacket): void;
   continuity(timestampStep: number): void;
   /** The codec of what will arrive (pass-through targets adopt it). */
   adoptCodec(mimeType: string, clockRate: number): void;
+  /** The source reached the end of its media (a player's file ended). */
+  endOfStream?(): void;
 }
 
 function ignoreSendError(): void {
@@ -65,5 +72,9 @@ export class OutputTarget implements RtpTarget {
 
   adoptCodec(mimeType: string, clockRate: number): void {
     if (this.#output.mimeType !== mimeType) this.#output.setCodec(mimeType, clockRate);
+  }
+
+  endOfStream(): void {
+    this.#output.endOfStream();
   }
 }

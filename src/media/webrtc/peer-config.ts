@@ -14,6 +14,7 @@ import type { CodecChoice, EndpointIce, MediaKind, NegotiationPlan, WorkerSettin
 import { hostAddresses } from "./host-addresses.ts";
 import "./ice-tcp-bind.ts";
 import "./no-default-stun.ts";
+import "./ntp-time.ts";
 import "./srtp-key-objects.ts";
 
 function codecParameters(kind: MediaKind, codec: CodecChoice): RTCRtpCodecParameters {

@@ -20,6 +20,8 @@ export interface NamespacedServer extends NamespacedProcess {
   url: string;
   /** An admin token, when one was asked for. */
   token?: string;
+  /** The server's data directory (its recordings are in `recordings/`). */
+  dataDir: string;
 }
 
 export interface ServerOptions {
@@ -53,7 +55,7 @@ export async function startServerInNamespace(ns: Namespace, options: ServerOptio
     label: "the server",
     onExit: () => rmSync(dataDir, { recursive: true, force: true }),
   });
-  return { ...server, url: `http://127.0.0.1:${port}`, ...(token ? { token } : {}) };
+  return { ...server, url: `http://127.0.0.1:${port}`, dataDir, ...(token ? { token } : {}) };
 }
 
 /** `pipewright token create --scope admin` against the server's data directory, before it starts. */
