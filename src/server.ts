@@ -30,7 +30,7 @@ import { createEventServices } from "./event-services.ts";
 import { createApp } from "./http/app.ts";
 import { createKurentoFace, type KurentoFace } from "./kurento/face.ts";
 import { createLogger } from "./log.ts";
-import type { Events, WorkerSettings } from "./media/protocol.ts";
+import type { WorkerSettings } from "./media/protocol.ts";
 import { MediaSupervisor } from "./media/supervisor.ts";
 import { closeDatabase, type Db, openDatabase } from "./store/db.ts";
 import { PipelineStore } from "./store/pipelines.ts";

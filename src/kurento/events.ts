@@ -82,7 +82,17 @@ export function kurentoEvents(event: DomainEvent): KurentoEvent[] {
     case "element.iceGatheringDone":
       return [{ objectId, type: "IceGatheringDone", data: {} }];
     case "element.error":
-      return [{ objectId, type: "Error", data: { description: data.description, errorCode: 40003, type: data.errorType } }];
+      return [{ objectId, type: "Error", data: { description: data.description, errorCode: data.errorCode ?? 40003, type: data.errorType } }];
+    case "element.uriStateChanged":
+      return [{ objectId, type: "UriEndpointStateChanged", data: { state: data.state } }];
+    case "element.recording":
+      return [{ objectId, type: "Recording", data: {} }];
+    case "element.paused":
+      return [{ objectId, type: "Paused", data: {} }];
+    case "element.stopped":
+      return [{ objectId, type: "Stopped", data: {} }];
+    case "element.endOfStream":
+      return [{ objectId, type: "EndOfStream", data: {} }];
     default:
       return [];
   }
