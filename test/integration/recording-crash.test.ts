@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import { createFilePublisher, type FilePublisher } from "../helpers/file-publisher.ts";
 import { inspectMedia, isStrictlyIncreasing, type MediaReport } from "../helpers/media-file.ts";
 import { Rest } from "../helpers/rest.ts";
-import { post, startTestServer, testPortRange } from "../helpers/server.ts";
+import { serverEnvironment } from "../helpers/server-process.ts";
+import { post, startTestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/werift-peer.ts";
 
 const RECORD_SECONDS = 10;
@@ -97,22 +98,10 @@ describe("the server killed mid-recording", () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   async function startProcess(): Promise<{ child: ChildProcess; url: string }> {
-    const [low] = testPortRange();
     const child = spawn(process.execPath, [MAIN, "serve"], {
       detached: true, // its own process group, so the worker dies with it
       stdio: ["ignore", "pipe", "inherit"],
-      env: {
-        PATH: process.env.PATH,
-        PIPEWRIGHT_PORT: "0",
-        PIPEWRIGHT_HOST: "127.0.0.1",
-        PIPEWRIGHT_DATA_DIR: dataDir,
-        PIPEWRIGHT_LOG_LEVEL: "info",
-        PIPEWRIGHT_LOG_FORMAT: "json",
-        PIPEWRIGHT_WEBRTC_LISTEN_ADDRESS: "127.0.0.1",
-        PIPEWRIGHT_WEBRTC_ANNOUNCE_ONLY: "true",
-        PIPEWRIGHT_WEBRTC_PORT_RANGE: `${low + 50}-${low + 99}`,
-        PIPEWRIGHT_RECORDING_STREAMS: "crash-*",
-      },
+      env: serverEnvironment(dataDir, { PIPEWRIGHT_RECORDING_STREAMS: "crash-*" }),
     });
     const lines = createInterface({ input: child.stdout! });
     const url = await new Promise<string>((resolve, reject) => {
