@@ -66,8 +66,13 @@ function uriEndpointMethods(services: UriEndpointServices | undefined): MethodTa
   };
 }
 
+/** An object's tags (addTag/getTags): a pipeline's column, an element's stored property. */
+export function objectTags(object: MediaObjectRow): Tag[] {
+  return object.kind === "pipeline" ? (object.row as PipelineRow).tags : ((object.row as ElementRow).properties.tags as Tag[] | undefined) ?? [];
+}
+
 export function elementMethods(pipelines: PipelineService, webrtc: WebRtcService, uriEndpoints?: UriEndpointServices): MethodTable {
-  const tags = (object: MediaObjectRow): Tag[] => (object.kind === "pipeline" ? (object.row as PipelineRow).tags : ((object.row as ElementRow).properties.tags as Tag[] | undefined) ?? []);
+  const tags = objectTags;
   const saveTags = (object: MediaObjectRow, next: Tag[]) => {
     if (object.kind === "pipeline") pipelines.setPipelineTags(object.row.id, next);
     else pipelines.updateProperties(object.row.id, { tags: next });

@@ -11,7 +11,7 @@ import type { KmdMethod, KmdProperty, RemoteClass } from "./catalogue/kmd.ts";
 import { checkValue } from "./catalogue/values.ts";
 import { checkIceProperty } from "./endpoint-ice.ts";
 import { PipewrightError } from "./errors.ts";
-import { elementMethods, type MethodTable, type UriEndpointServices } from "./element-methods.ts";
+import { elementMethods, type MethodTable, objectTags, type UriEndpointServices } from "./element-methods.ts";
 import type { PipelineService } from "./pipelines.ts";
 import type { WebRtcService } from "./webrtc.ts";
 
@@ -61,11 +61,11 @@ export class OperationService {
     const object = this.object(objectId);
     const cls = this.classOf(object);
     const accessor = this.#accessor(cls, operation);
-    const live = this.#methods[operation];
-    if (accessor && live && object.kind === "element") {
+    const implementation = this.#methods[operation];
+    if (accessor && implementation && object.kind === "element") {
       // A property the media reads or acts on (PlayerEndpoint position): checked, then live.
       if (accessor.kind === "set") this.#settableValue(cls, accessor.property, params);
-      return live(object, params);
+      return implementation(object, params);
     }
     if (accessor) return accessor.kind === "get" ? this.#get(object, accessor.property) : this.#set(object, cls, accessor.property, params);
     const method = cls.methods.get(operation);
@@ -73,7 +73,6 @@ export class OperationService {
       throw new PipewrightError("UNKNOWN_OPERATION", `Method '${operation}' with ${Object.keys(params).length} parameters not found on ${cls.name}`);
     }
     const args = this.#checkParams(cls, method, params);
-    const implementation = this.#methods[operation];
     if (!implementation) throw new PipewrightError("NOT_IMPLEMENTED", `${cls.name}.${operation} is not implemented by Pipewright`, { operation });
     return implementation(object, args);
   }
@@ -110,6 +109,13 @@ export class OperationService {
       args[param.name] = checkValue(this.#pipelines.catalogue, param.type, params[param.name], param.name, this.#pipelines.resolveType);
     }
     return args;
+  }
+
+  /** The tags an object's events carry: its tags when its `sendTagsInEvents` is on, else none. */
+  eventTags(objectId: string): Array<{ key: string; value: string }> {
+    if (this.#pipelines.resolveType(objectId) === undefined) return [];
+    const object = this.object(objectId);
+    return this.#get(object, "sendTagsInEvents") === true ? objectTags(object) : [];
   }
 
   /** The value of a property: identity ones computed, the rest as stored or defaulted. */

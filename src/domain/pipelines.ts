@@ -120,6 +120,12 @@ export class PipelineService {
     this.#events.publish("pipeline.released", { pipelineId: id, objectId: id }, {});
   }
 
+  /** Kurento's `release`: a pipeline with everything in it, or one element. Idempotent. */
+  async releaseObject(id: string): Promise<void> {
+    if (this.resolveType(id) === "MediaPipeline") await this.releasePipeline(id);
+    else await this.releaseElement(id);
+  }
+
   /** Drops the rows of a pipeline whose media is already gone (a stream whose worker died). */
   forgetPipeline(id: string): void {
     this.#store.deletePipeline(id);

@@ -38,23 +38,13 @@ export function createKurentoFace(deps: KurentoFaceDeps): KurentoFace {
   const catalogue = pipelines.catalogue;
   const ids = new KurentoIds(pipelines);
   const values = new KurentoValues(catalogue, ids);
-  let protocol: KurentoProtocol | undefined;
   const sessions = new SessionRegistry({
     graceMs: config.kurento.sessionGraceMs,
-    collectable: (id) => protocol?.created.has(id) === true,
-    release: async (id) => {
-      if (pipelines.resolveType(id) === "MediaPipeline") await pipelines.releasePipeline(id);
-      else await pipelines.releaseElement(id);
-    },
+    release: (id) => pipelines.releaseObject(id),
   });
   const serverManager = new ServerManager(catalogue, pipelines, () => [...sessions.all()].map((session) => session.id));
-  protocol = new KurentoProtocol({ pipelines, operations, catalogue, sessions, ids, values, serverManager, maxObjectsPerSession: config.kurento.maxObjectsPerSession });
-  const notifier = new KurentoNotifier(deps.events, sessions, ids, values, (objectId) => {
-    if (pipelines.resolveType(objectId) === undefined) return [];
-    const object = operations.object(objectId);
-    if (operations.property(object, "sendTagsInEvents") !== true) return [];
-    return object.kind === "pipeline" ? object.row.tags : ((object.row.properties.tags as Array<{ key: string; value: string }> | undefined) ?? []);
-  });
+  const protocol = new KurentoProtocol({ pipelines, operations, catalogue, sessions, ids, values, serverManager, maxObjectsPerSession: config.kurento.maxObjectsPerSession });
+  const notifier = new KurentoNotifier(deps.events, sessions, ids, values, (objectId) => operations.eventTags(objectId));
   const gateway = new KurentoGateway(
     { protocol, sessions, access: deps.access, log: deps.log },
     { path: config.kurento.path, maxFrameBytes: config.kurento.maxFrameBytes, allowOrigins: config.kurento.allowOrigins },

@@ -45,8 +45,6 @@ function required(params: Record<string, unknown>, name: string): unknown {
 
 export class KurentoProtocol {
   readonly #deps: ProtocolDeps;
-  /** Objects created over this protocol by this process: the only ones sessions may collect. */
-  readonly created = new Set<string>();
 
   constructor(deps: ProtocolDeps) {
     this.#deps = deps;
@@ -91,8 +89,7 @@ export class KurentoProtocol {
   #session(connection: KurentoConnection, params: Record<string, unknown>): KurentoSession {
     const { sessions } = this.#deps;
     if (typeof params.sessionId === "string") return sessions.obtain(params.sessionId);
-    const bound = [...sessions.all()].find((session) => session.socket === connection.socket);
-    return bound ?? sessions.obtain();
+    return sessions.boundTo(connection.socket) ?? sessions.obtain();
   }
 
   async #objectMethod(session: KurentoSession, connection: KurentoConnection, method: string, params: Record<string, unknown>): Promise<unknown> {
@@ -158,7 +155,7 @@ export class KurentoProtocol {
       if (pipelineId === undefined) throw new KurentoError(-32000, "'mediaPipeline' parameter is required");
       id = (await pipelines.createElement(String(pipelineId), cls.name, constructorParams)).id;
     }
-    this.created.add(id);
+    this.#deps.sessions.created(id);
     this.#hold(session, id);
     return ids.toKurento(id);
   }
@@ -185,18 +182,12 @@ export class KurentoProtocol {
     return signature?.returns === undefined ? null : values.outbound(signature.returns, value);
   }
 
+  /** Releases at once whatever sessions hold it (as KMS does); the release events make sessions forget it. */
   async #release(kurentoId: string): Promise<void> {
     if (kurentoId === SERVER_MANAGER_ID) return;
     const id = this.#deps.ids.fromKurento(kurentoId);
     if (id === undefined) return; // KMS releases unknown ids silently
-    const { pipelines, sessions } = this.#deps;
-    const children = pipelines.resolveType(id) === "MediaPipeline" ? pipelines.listElements(id).map((element) => element.id) : [];
-    if (children.length > 0 || pipelines.resolveType(id) === "MediaPipeline") await pipelines.releasePipeline(id);
-    else await pipelines.releaseElement(id);
-    for (const released of [id, ...children]) {
-      sessions.forget(released);
-      this.created.delete(released);
-    }
+    await this.#deps.pipelines.releaseObject(id);
   }
 
   #describe(session: KurentoSession, params: Record<string, unknown>): Record<string, unknown> {

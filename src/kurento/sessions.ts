@@ -43,14 +43,16 @@ export interface SessionOptions {
   graceMs: number;
   /** Releases an object (pipeline or element) that no session holds any more. */
   release: (objectId: string) => Promise<void>;
-  /** Whether the object may be collected (created over the Kurento protocol). */
-  collectable: (objectId: string) => boolean;
 }
 
 export class SessionRegistry {
   /** Changes with every process: a client reconnecting after a restart learns its session is gone. */
   readonly serverId = randomUUID();
   readonly #sessions = new Map<string, KurentoSession>();
+  /** The session each open socket is bound to. */
+  readonly #bySocket = new Map<SessionSocket, KurentoSession>();
+  /** Objects created over this protocol by this process: the only ones collection may release. */
+  readonly #created = new Set<string>();
   readonly #options: SessionOptions;
   #timer: NodeJS.Timeout | undefined;
 
@@ -71,22 +73,37 @@ export class SessionRegistry {
     return session;
   }
 
+  /** The session a socket is bound to, if any. */
+  boundTo(socket: SessionSocket): KurentoSession | undefined {
+    return this.#bySocket.get(socket);
+  }
+
+  /** Binds the session to the socket; a socket carries one session, a session one socket. */
   bind(session: KurentoSession, socket: SessionSocket): void {
-    for (const other of this.#sessions.values()) {
-      if (other !== session && other.socket === socket) this.detach(other);
-    }
+    const previous = this.#bySocket.get(socket);
+    if (previous === session) return;
+    if (previous) this.detach(previous);
+    if (session.socket) this.detach(session);
+    this.#bySocket.set(socket, session);
     session.socket = socket;
     session.detachedAt = undefined;
   }
 
   detach(session: KurentoSession): void {
+    if (session.socket && this.#bySocket.get(session.socket) === session) this.#bySocket.delete(session.socket);
     session.socket = undefined;
     session.detachedAt = performance.now();
   }
 
-  /** The socket closed: every session bound to it starts its grace period. */
+  /** The socket closed: the session bound to it starts its grace period. */
   socketClosed(socket: SessionSocket): void {
-    for (const session of this.#sessions.values()) if (session.socket === socket) this.detach(session);
+    const session = this.#bySocket.get(socket);
+    if (session) this.detach(session);
+  }
+
+  /** An object was created over this protocol (so a session's end may release it). */
+  created(objectId: string): void {
+    this.#created.add(objectId);
   }
 
   all(): Iterable<KurentoSession> {
@@ -95,6 +112,7 @@ export class SessionRegistry {
 
   /** An object was released: no session holds it or listens to it any more. */
   forget(objectId: string): void {
+    this.#created.delete(objectId);
     for (const session of this.#sessions.values()) {
       session.objects.delete(objectId);
       for (const [id, subscription] of session.subscriptions) if (subscription.objectId === objectId) session.subscriptions.delete(id);
@@ -104,9 +122,10 @@ export class SessionRegistry {
   /** Ends a session: objects only it holds are released (closeSession, garbage collection). */
   async close(session: KurentoSession, releaseAll = false): Promise<void> {
     this.#sessions.delete(session.id);
+    if (session.socket) this.detach(session);
     for (const objectId of session.objects) {
       const heldElsewhere = [...this.#sessions.values()].some((other) => other.objects.has(objectId));
-      if ((releaseAll || !heldElsewhere) && this.#options.collectable(objectId)) await this.#options.release(objectId).catch(() => {});
+      if ((releaseAll || !heldElsewhere) && this.#created.has(objectId)) await this.#options.release(objectId).catch(() => {});
     }
   }
 
