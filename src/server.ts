@@ -28,6 +28,7 @@ import { StreamService } from "./domain/streams.ts";
 import type { WebhookService } from "./domain/webhooks.ts";
 import { createEventServices } from "./event-services.ts";
 import { createApp } from "./http/app.ts";
+import type { HttpDeps } from "./http/context.ts";
 import { createKurentoFace, type KurentoFace } from "./kurento/face.ts";
 import { createLogger } from "./log.ts";
 import type { WorkerSettings } from "./media/protocol.ts";
@@ -154,17 +155,21 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     events.publish("worker.started", {}, info);
     void recordings.onWorkerStarted();
   });
-  try {
-    await media.start();
-  } catch (error) {
+  /** What start-up acquired before serving: workers, event delivery, the database. */
+  const releaseCore = async () => {
     await media.stop();
     await eventServices.stop();
     closeDatabase(db);
+  };
+  try {
+    await media.start();
+  } catch (error) {
+    await releaseCore();
     throw error;
   }
 
   void recordings.repairAtStartup();
-  const app = createApp({
+  const services = {
     config,
     log,
     streams,
@@ -177,15 +182,14 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     media,
     eventLog: eventServices.eventLog,
     webhooks: eventServices.webhooks,
-  });
+  } satisfies HttpDeps;
+  const app = createApp(services);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   let port: number;
   try {
     port = await listen(server);
   } catch (error) {
-    await media.stop();
-    await eventServices.stop();
-    closeDatabase(db);
+    await releaseCore();
     throw error;
   }
   const kurento = createKurentoFace({ config, pipelines, operations, access, events, log: log.child({ component: "kurento" }) });
@@ -201,31 +205,10 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await recordings.stopAll(SHUTDOWN_RECORDING_MS);
       await streams.closeAll("server shutting down");
-      await media.stop();
-      await eventServices.stop();
-      closeDatabase(db);
+      await releaseCore();
       log.info("stopped");
     })());
 
   eventServices.start();
-  return {
-    url,
-    port,
-    config,
-    db,
-    media,
-    streams,
-    pipelines,
-    webrtc,
-    operations,
-    recordings,
-    streamRecording,
-    access,
-    events,
-    eventLog: eventServices.eventLog,
-    webhooks: eventServices.webhooks,
-    kurento,
-    log,
-    stop,
-  };
+  return { ...services, url, port, db, events, kurento, stop };
 }
