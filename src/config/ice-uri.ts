@@ -86,6 +86,21 @@ export function formatIceUri(uri: IceUri): string {
   return `${uri.scheme}:${host}:${uri.port}${uri.transport ? `?transport=${uri.transport}` : ""}`;
 }
 
+/** An ICE server's `urls`, one or several as RTCIceServer allows, as a list. */
+export function serverUrls(server: { urls: string | string[] }): string[] {
+  return Array.isArray(server.urls) ? [...server.urls] : [server.urls];
+}
+
+/** Whether a URI (already checked) names a TURN server, `turn:` or `turns:`. */
+export function isTurnUrl(url: string): boolean {
+  return /^turns?:/i.test(url);
+}
+
+/** Whether a URI (already checked) names a STUN server, `stun:` or `stuns:`. */
+export function isStunUrl(url: string): boolean {
+  return /^stuns?:/i.test(url);
+}
+
 /** `stun:<address>:<port>` for a bare address (Kurento's stunServerAddress/stunServerPort), checked. */
 export function stunUrlFor(address: string, port = 3478): string {
   return formatIceUri(parseIceUri(`stun:${address.includes(":") ? `[${address}]` : address}:${port}`));

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { RECORDING_PROFILES } from "../media/recording/profiles.ts";
-import { parseIceUri, stunUrlFor } from "./ice-uri.ts";
+import { isStunUrl, isTurnUrl, parseIceUri, serverUrls, stunUrlFor } from "./ice-uri.ts";
 import { parseKurentoTurnUrl } from "./kurento-turn-url.ts";
 
 const port = z.number().int().min(0).max(65535);
@@ -28,8 +28,13 @@ function checkedBy(check: (value: string) => unknown) {
   };
 }
 
-/** A STUN/TURN URI, checked as RFC 7064/7065 define it (config/ice-uri.ts). */
+/**
+ * A STUN/TURN URI, checked as RFC 7064/7065 define it (config/ice-uri.ts). Its scheme is
+ * case-insensitive there, so it is lower-cased here: everything downstream (and OBS, which
+ * only reads `<turn:`/`<stun:` Link values) may then compare schemes as written.
+ */
 const iceUrl = z.string().superRefine(checkedBy(parseIceUri));
+const lowerScheme = (url: string) => url.replace(/^[a-z]+:/i, (scheme) => scheme.toLowerCase());
 
 /**
  * A value WHIP clients read from a quoted `Link` parameter: OBS splits the header on `,` and
@@ -51,7 +56,7 @@ function linkParameter(what: string) {
  */
 export const iceServerSchema = z
   .strictObject({
-    urls: z.union([iceUrl, z.array(iceUrl).min(1)]),
+    urls: z.union([iceUrl, z.array(iceUrl).min(1)]).transform((urls) => (Array.isArray(urls) ? urls.map(lowerScheme) : lowerScheme(urls))),
     username: linkParameter("username").optional(),
     credential: linkParameter("credential").optional(),
     /** TURN REST API shared secret; the TURN server must be configured with the same one. */
@@ -63,7 +68,7 @@ export const iceServerSchema = z
     ttl: z.number().int().min(60).max(7 * 86_400).optional(),
   })
   .superRefine((server, ctx) => {
-    const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
+    const urls = serverUrls(server);
     if ((server.username === undefined) !== (server.credential === undefined)) {
       ctx.addIssue({ code: "custom", message: "username and credential go together" });
     }
@@ -71,16 +76,18 @@ export const iceServerSchema = z
       ctx.addIssue({ code: "custom", message: "give either a secret (credentials are minted from it) or a username and credential, not both" });
     }
     if (server.ttl !== undefined && server.secret === undefined) ctx.addIssue({ code: "custom", message: "ttl applies to credentials minted from a secret" });
-    if (urls.some((url) => /^turns?:/i.test(url)) && server.secret === undefined && server.username === undefined) {
+    if (urls.some(isTurnUrl) && server.secret === undefined && server.username === undefined) {
       ctx.addIssue({ code: "custom", message: "a TURN server needs credentials (RFC 8656 §9.2): set secret, or username and credential" });
     }
   });
 
 /** werift takes one STUN and one TURN server for its own gathering (notes/werift.md §1.1). */
 function oneOfEachKind(servers: z.infer<typeof iceServerSchema>[], ctx: z.RefinementCtx): void {
-  const urls = servers.flatMap((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]));
-  for (const kind of ["stun", "turn"]) {
-    const named = urls.filter((url) => url.toLowerCase().startsWith(kind));
+  const urls = servers.flatMap(serverUrls);
+  for (const [kind, named] of [
+    ["stun", urls.filter(isStunUrl)],
+    ["turn", urls.filter(isTurnUrl)],
+  ] as const) {
     if (named.length > 1) ctx.addIssue({ code: "custom", message: `the media workers use one ${kind.toUpperCase()} server; ${named.length} are listed (${named.join(", ")})` });
   }
 }

@@ -12,6 +12,7 @@ import { BlockList, isIPv4 } from "node:net";
 import { networkInterfaces } from "node:os";
 import type { Config } from "../config/schema.ts";
 import { candidateAddresses } from "../media/webrtc/host-addresses.ts";
+import { isTurnUrl, serverUrls } from "../config/ice-uri.ts";
 import { endpointIce } from "./endpoint-ice.ts";
 
 export interface ConnectivityPlan {
@@ -42,13 +43,14 @@ function isPublic(address: string): boolean {
 }
 
 function urlsOf(servers: Config["webrtc"]["iceServers"]): string[] {
-  return servers.flatMap((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]));
+  return servers.flatMap(serverUrls);
 }
 
-function addressWarnings(webrtc: Config["webrtc"], hostAddresses: string[]): string[] {
+function addressWarnings(webrtc: Config["webrtc"], hostAddresses: string[], loopbackOnly: boolean): string[] {
   const warnings: string[] = [];
-  const local = new Set(Object.values(networkInterfaces()).flatMap((infos) => (infos ?? []).map((info) => info.address)));
-  const present = new Set(Object.keys(networkInterfaces()));
+  const interfaces = networkInterfaces();
+  const local = new Set(Object.values(interfaces).flatMap((infos) => (infos ?? []).map((info) => info.address)));
+  const present = new Set(Object.keys(interfaces));
   if (webrtc.listenAddress && !local.has(webrtc.listenAddress)) {
     warnings.push(`webrtc.listenAddress ${webrtc.listenAddress} is not an address of this machine: media sockets cannot bind to it`);
   }
@@ -56,8 +58,7 @@ function addressWarnings(webrtc: Config["webrtc"], hostAddresses: string[]): str
   if (missing.length > 0) warnings.push(`webrtc.networkInterfaces: ${missing.join(", ")} not found here (this machine has ${[...present].join(", ")})`);
   if (hostAddresses.length === 0) warnings.push("no address to announce: endpoints offer no host candidate; set webrtc.announcedAddresses or check webrtc.networkInterfaces");
   const serverUrls = urlsOf(webrtc.serverIceServers);
-  const everyLoopback = hostAddresses.length > 0 && hostAddresses.every((address) => address.startsWith("127."));
-  if (hostAddresses.length > 0 && !everyLoopback && !hostAddresses.some(isPublic) && serverUrls.length === 0) {
+  if (hostAddresses.length > 0 && !loopbackOnly && !hostAddresses.some(isPublic) && serverUrls.length === 0) {
     warnings.push(
       `only private addresses are announced (${hostAddresses.join(", ")}) and the server gathers through no STUN/TURN server: clients outside this network cannot reach it ` +
         "unless a TURN server relays for them. Set webrtc.announcedAddresses to the public address of a 1:1 NAT, or webrtc.serverIceServers to a TURN server",
@@ -68,7 +69,7 @@ function addressWarnings(webrtc: Config["webrtc"], hostAddresses: string[]): str
 
 function clientWarnings(webrtc: Config["webrtc"]): string[] {
   const urls = urlsOf(webrtc.iceServers);
-  if (!urls.some((url) => /^turns?:/i.test(url))) {
+  if (!urls.some(isTurnUrl)) {
     return ["clients are given no TURN server (webrtc.iceServers): those behind symmetric NATs or firewalls that allow no UDP to this server cannot connect"];
   }
   if (!urls.some((url) => /^turn:/i.test(url))) return ["webrtc.iceServers has only turns: URLs: OBS reads only turn: and stun: links, so OBS gets no relay"];
@@ -79,11 +80,11 @@ export function connectivityPlan(config: Config): ConnectivityPlan {
   const { webrtc } = config;
   const ice = endpointIce(webrtc, {});
   const hostAddresses = candidateAddresses({ listenAddress: webrtc.listenAddress }, ice);
-  const socketsPerEndpoint = Math.max(1, hostAddresses.length) + (ice.servers.some((server) => server.urls.startsWith("turn")) ? 1 : 0);
+  const socketsPerEndpoint = Math.max(1, hostAddresses.length) + (ice.servers.some((server) => isTurnUrl(server.urls)) ? 1 : 0);
   const [min, max] = webrtc.portRange;
   const endpointCapacity = Math.floor((max - min + 1) / socketsPerEndpoint);
-  const warnings = addressWarnings(webrtc, hostAddresses);
   const loopbackOnly = hostAddresses.length > 0 && hostAddresses.every((address) => address.startsWith("127."));
+  const warnings = addressWarnings(webrtc, hostAddresses, loopbackOnly);
   if (!loopbackOnly) warnings.push(...clientWarnings(webrtc));
   if (endpointCapacity < webrtc.expectedSessions) {
     warnings.push(

@@ -8,7 +8,7 @@
  * server gets fresh credentials at every negotiation when it is configured with a secret.
  */
 import { isIP } from "node:net";
-import { parseIceUri, stunUrlFor } from "../config/ice-uri.ts";
+import { isStunUrl, isTurnUrl, parseIceUri, serverUrls, stunUrlFor } from "../config/ice-uri.ts";
 import { parseKurentoTurnUrl } from "../config/kurento-turn-url.ts";
 import { type Config, INTERFACE_LIST, INTERFACE_LIST_MESSAGE } from "../config/schema.ts";
 import type { EndpointIce, GatheringServer } from "../media/protocol.ts";
@@ -53,8 +53,8 @@ function gatheringServers(settings: WebRtcSettings, properties: Record<string, u
   );
   const stunAddress = given<string>(properties, "stunServerAddress");
   const turnUrl = given<string>(properties, "turnUrl");
-  const stun = stunAddress ? [{ urls: stunUrlFor(stunAddress, given<number>(properties, "stunServerPort")) }] : configured.filter((server) => server.urls.startsWith("stun"));
-  const turn = turnUrl ? [parseKurentoTurnUrl(turnUrl)] : configured.filter((server) => server.urls.startsWith("turn"));
+  const stun = stunAddress ? [{ urls: stunUrlFor(stunAddress, given<number>(properties, "stunServerPort")) }] : configured.filter((server) => isStunUrl(server.urls));
+  const turn = turnUrl ? [parseKurentoTurnUrl(turnUrl)] : configured.filter((server) => isTurnUrl(server.urls));
   return [...stun, ...turn];
 }
 
@@ -76,7 +76,7 @@ export function endpointIce(settings: WebRtcSettings, properties: Record<string,
  * Kurento's formats, as KMS returns its configuration file's values.
  */
 export function iceDefaults(settings: WebRtcSettings): Record<string, unknown> {
-  const servers = settings.serverIceServers.flatMap((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]).map((url) => ({ server, uri: parseIceUri(url) })));
+  const servers = settings.serverIceServers.flatMap((server) => serverUrls(server).map((url) => ({ server, uri: parseIceUri(url) })));
   const stun = servers.find(({ uri }) => uri.scheme === "stun")?.uri;
   const turn = servers.find(({ uri }) => uri.scheme === "turn" || uri.scheme === "turns");
   const turnUrl =

@@ -5,6 +5,7 @@
  * through. Each call mints anew, so what a client receives is valid for the configured ttl
  * from the moment it asked.
  */
+import { serverUrls } from "../config/ice-uri.ts";
 import type { IceServer } from "../config/schema.ts";
 import { turnRestCredential } from "./turn-credentials.ts";
 
@@ -27,7 +28,7 @@ const DEFAULT_TTL_SECONDS = 86_400;
 export function issueIceServers(servers: readonly IceServer[], callerId: string, now = Date.now()): IssuedIceServers {
   let expiresAt: number | null = null;
   const iceServers = servers.map((server): IssuedIceServer => {
-    const urls = Array.isArray(server.urls) ? [...server.urls] : [server.urls];
+    const urls = serverUrls(server);
     if (server.secret !== undefined) {
       const minted = turnRestCredential(server.secret, callerId, server.ttl ?? DEFAULT_TTL_SECONDS, now);
       expiresAt = Math.min(expiresAt ?? Infinity, minted.expiresAt);

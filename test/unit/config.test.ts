@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, envName, loadConfig, settingLeaves } from "../../src/config/load.ts";
+import { endpointIce } from "../../src/domain/endpoint-ice.ts";
 
 function yamlFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "pw-config-")), "pipewright.yaml");
@@ -64,6 +65,19 @@ describe("configuration", () => {
     assert.equal(config.kurento.path, "/kms");
     assert.deepEqual(config.webrtc.serverIceServers, [{ urls: "stun:127.0.0.1:3478" }]);
     assert.throws(() => loadConfig({ env: {}, file: yamlFile("kurento:\n  sessionGraceMs: soon\n") }), /kurento\.sessionGraceMs/);
+  });
+
+  it("reads STUN/TURN schemes in any case, as RFC 7064/7065 do, and hands them on lower-cased", () => {
+    const config = loadConfig({ env: {}, overrides: { webrtc: { serverIceServers: [{ urls: "TURN:turn.example.com:3478?transport=udp", username: "u", credential: "p" }, { urls: ["STUN:stun.example.com"] }] } } });
+    assert.deepEqual(
+      config.webrtc.serverIceServers.map((server) => server.urls),
+      ["turn:turn.example.com:3478?transport=udp", ["stun:stun.example.com"]],
+    );
+    assert.deepEqual(
+      endpointIce(config.webrtc, {}).servers.map((server) => server.urls),
+      ["stun:stun.example.com", "turn:turn.example.com:3478?transport=udp"],
+      "the workers gather with both",
+    );
   });
 
   it("stops on unknown or invalid settings, naming them", () => {
