@@ -151,12 +151,18 @@ export class OperationService {
     const property = cls.properties.get(name)!;
     const keys = Object.keys(params);
     if (keys.length !== 1 || keys[0] !== name) throw new PipewrightError("INVALID_REQUEST", `${accessorName("set", name)} takes one parameter, '${name}'`);
-    return checkValue(this.#pipelines.catalogue, property.type, params[name], name, this.#pipelines.resolveType);
+    return this.#checkProperty(cls, property, params[name]);
+  }
+
+  /** A property value checked against its kmd type and, for a WebRtcEndpoint's ICE properties, their format. */
+  #checkProperty(cls: RemoteClass, property: KmdProperty, value: unknown): unknown {
+    const checked = checkValue(this.#pipelines.catalogue, property.type, value, property.name, this.#pipelines.resolveType);
+    if (cls.name === "WebRtcEndpoint") checkIceProperty(property.name, checked);
+    return checked;
   }
 
   async #set(object: MediaObjectRow, cls: RemoteClass, name: string, params: Record<string, unknown>): Promise<null> {
     const value = this.#settableValue(cls, name, params);
-    if (object.kind === "element" && object.row.type === "WebRtcEndpoint") checkIceProperty(name, value);
     if (object.kind === "pipeline") {
       if (name === "name") this.#pipelines.renamePipeline(object.row.id, value as string);
       else this.#pipelines.setPipelineProperties(object.row.id, { [name]: value });
@@ -177,10 +183,7 @@ export class OperationService {
   checkProperties(type: string, properties: Record<string, unknown>): void {
     const cls = this.#pipelines.catalogue.get(type);
     if (!cls) throw new PipewrightError("UNKNOWN_TYPE", `Factory '${type}' not found: there is no such Kurento type`);
-    for (const [name, value] of Object.entries(properties)) {
-      checkValue(this.#pipelines.catalogue, this.#settable(cls, name).type, value, name, this.#pipelines.resolveType);
-      if (type === "WebRtcEndpoint") checkIceProperty(name, value);
-    }
+    for (const [name, value] of Object.entries(properties)) this.#checkProperty(cls, this.#settable(cls, name), value);
   }
 
   #settable(cls: RemoteClass, name: string): KmdProperty {
@@ -190,10 +193,11 @@ export class OperationService {
     return property;
   }
 
-  /** Sets a property as `set<Name>` would. */
-  async setProperty(objectId: string, name: string, value: unknown): Promise<void> {
-    this.#settable(this.classOf(this.object(objectId)), name);
-    await this.invoke(objectId, accessorName("set", name), { [name]: value });
+  /** Sets properties as `set<Name>` calls would, after checking them all (a refused one changes nothing). */
+  async setProperties(objectId: string, properties: Record<string, unknown>): Promise<void> {
+    const object = this.object(objectId);
+    this.checkProperties(this.classOf(object).name, properties);
+    for (const [name, value] of Object.entries(properties)) await this.invoke(objectId, accessorName("set", name), { [name]: value });
   }
 
   isMediaFlowing(element: ElementRow, direction: "in" | "out", mediaType: MediaTypeName): boolean {

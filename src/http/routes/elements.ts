@@ -59,7 +59,7 @@ export function elementRoutes(deps: HttpDeps): ApiRoute[] {
         pipelines.getPipeline(params.pipelineId);
         operations.checkProperties(body.type, body.properties ?? {});
         const row = await pipelines.createElement(params.pipelineId, body.type, body.params ?? {});
-        for (const [name, value] of Object.entries(body.properties ?? {})) await operations.setProperty(row.id, name, value);
+        await operations.setProperties(row.id, body.properties ?? {});
         return { status: 201, body: elementJson(pipelines.getElement(row.id)), headers: { Location: location(c, params.pipelineId, row.id) } };
       },
     }),
@@ -108,8 +108,7 @@ export function elementRoutes(deps: HttpDeps): ApiRoute[] {
         const element = pipelines.getElement(params.elementId, params.pipelineId);
         const entries = Object.entries(body.properties);
         if (entries.length === 0) throw new PipewrightError("INVALID_REQUEST", "no property to set");
-        operations.checkProperties(element.type, body.properties);
-        for (const [name, value] of entries) await operations.setProperty(element.id, name, value);
+        await operations.setProperties(element.id, body.properties);
         return { status: 200, body: elementJson(pipelines.getElement(element.id)) };
       },
     }),
