@@ -18,7 +18,7 @@ export interface IceUri {
   transport?: "udp" | "tcp";
 }
 
-export class IceUriError extends Error {
+class IceUriError extends Error {
   override name = "IceUriError";
 }
 

@@ -29,6 +29,6 @@ export function parseKurentoTurnUrl(text: string): TurnServer {
 }
 
 /** The URL with its password hidden, for error messages and logs. */
-export function redact(text: string): string {
+function redact(text: string): string {
   return text.replace(/^([^:@]*):.*@/, "$1:***@");
 }

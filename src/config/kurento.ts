@@ -48,7 +48,7 @@ const TARGETS: Record<string, string> = {
 export type Note = (message: string) => void;
 
 /** Kurento's .ini format (boost property_tree): `key=value` lines, `;` or `#` comments. */
-export function parseIni(text: string): Record<string, string> {
+function parseIni(text: string): Record<string, string> {
   const values: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -121,7 +121,7 @@ function serverIceServers(settings: KurentoSettings, source: string, note: Note)
 }
 
 /** The `webrtc` settings Kurento's names stand for. */
-export function translateKurento(settings: KurentoSettings, source: string, note: Note): Record<string, unknown> {
+function translateKurento(settings: KurentoSettings, source: string, note: Note): Record<string, unknown> {
   const webrtc: Record<string, unknown> = {};
   const servers = serverIceServers(settings, source, note);
   if (servers) webrtc.serverIceServers = servers;
@@ -139,7 +139,7 @@ export function translateKurento(settings: KurentoSettings, source: string, note
   return webrtc;
 }
 
-export interface LayerSource {
+interface LayerSource {
   /** The file, or "environment". */
   label: string;
   fromEnv: boolean;

@@ -17,7 +17,7 @@ import { issueIceServers } from "./ice-servers.ts";
 
 export type WebRtcSettings = Config["webrtc"];
 
-export const ICE_PROPERTIES = new Set(["stunServerAddress", "stunServerPort", "turnUrl", "externalIPv4", "externalIPv6", "networkInterfaces", "iceTcp"]);
+const ICE_PROPERTIES = new Set(["stunServerAddress", "stunServerPort", "turnUrl", "externalIPv4", "externalIPv6", "networkInterfaces", "iceTcp"]);
 
 /** The id the server's own TURN credentials are minted for (it shows in the TURN server's log). */
 const SERVER_CALLER_ID = "pipewright";

@@ -207,7 +207,7 @@ describe("TURN relay through coturn (Chromium in a private network namespace)", 
     const turnUrl = `kms:kms-turn-password@${TURN_ADDRESS}:3578?transport=udp`;
     const allocations = () => staticCoturn.log().split("user <kms>: incoming packet ALLOCATE processed, success").length - 1;
     const before = allocations();
-    const output = execFileSync(env.namespace.exec[0], [...env.namespace.exec.slice(1), process.execPath, "test/e2e/helpers/kurento-turn-probe.ts", "ws://127.0.0.1:8888/kurento", turnUrl], {
+    const output = execFileSync(env.namespace.exec[0], [...env.namespace.exec.slice(1), process.execPath, "test/e2e/helpers/kurento-turn-probe.ts", env.server.url, turnUrl], {
       cwd: REPO_ROOT,
       encoding: "utf8",
       timeout: 60_000,

@@ -28,6 +28,15 @@ export const kurento = require("kurento-client") as ((uri: string, options?: Rec
 };
 
 /**
+ * `object[method](...args)` in kurento-client's callback form, as a promise. (Its own promise
+ * form never settles when the server answers with an error: it hands the error to a no-op
+ * callback — so applications, and tests, use callbacks.)
+ */
+export function call<T = unknown>(object: KurentoClient, method: string, ...args: unknown[]): Promise<T> {
+  return new Promise((resolve, reject) => object[method](...args, (error: Error | null, value: T) => (error ? reject(error) : resolve(value))));
+}
+
+/**
  * Connects like an application server does; `failAfter` keeps a dead server from retrying
  * forever, and the short duplicate/response caches (20 s by default) keep their timers from
  * holding a finished test process open.

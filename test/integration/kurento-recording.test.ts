@@ -9,15 +9,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { connectClient, type KurentoClient } from "../helpers/kurento-client.ts";
+import { call, connectClient, type KurentoClient } from "../helpers/kurento-client.ts";
 import { createFilePublisher } from "../helpers/file-publisher.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { createViewer, waitFor } from "../helpers/werift-peer.ts";
-
-/** kurento-client's callback form as a promise (its promise form never settles on errors). */
-function call<T = unknown>(object: KurentoClient, method: string, ...args: unknown[]): Promise<T> {
-  return new Promise((resolve, reject) => object[method](...args, (error: Error | null, value: T) => (error ? reject(error) : resolve(value))));
-}
 
 describe("Kurento recording and player tutorials with kurento-client", () => {
   let server: TestServer;

@@ -18,7 +18,7 @@ export interface HostAddresses {
 }
 
 /** IPv4 addresses of the named interfaces present on this machine. */
-export function interfaceAddresses(names: readonly string[]): string[] {
+function interfaceAddresses(names: readonly string[]): string[] {
   const found = networkInterfaces();
   return names.flatMap((name) => (found[name] ?? []).filter((info) => info.family === "IPv4").map((info) => info.address));
 }
@@ -27,7 +27,7 @@ export function interfaceAddresses(names: readonly string[]): string[] {
 const SKIPPED_INTERFACES = /^(ipsec|tun|utun|tap|vmnet|veth)/;
 
 /** The addresses werift's own enumeration finds: IPv4, not loopback, not link-local. */
-export function enumeratedAddresses(): string[] {
+function enumeratedAddresses(): string[] {
   return Object.entries(networkInterfaces())
     .filter(([name]) => !SKIPPED_INTERFACES.test(name))
     .sort(([a], [b]) => a.localeCompare(b))

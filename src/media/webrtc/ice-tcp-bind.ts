@@ -32,4 +32,3 @@ if (!prototype.__pipewrightAnnouncedTcp) {
   prototype.__pipewrightAnnouncedTcp = true;
 }
 
-export const announcedTcpListens = true;

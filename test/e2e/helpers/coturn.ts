@@ -10,6 +10,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { exited } from "./namespaced-process.ts";
 import type { Namespace } from "./netns.ts";
 
 export const TURN_ADDRESS = "10.250.0.2";
@@ -43,17 +44,6 @@ function requireTurnserver(): void {
 function listening(ns: Namespace, port: number): boolean {
   const sockets = execFileSync(ns.exec[0], [...ns.exec.slice(1), "ss", "-lun"], { encoding: "utf8" });
   return sockets.includes(`${TURN_ADDRESS}:${port} `);
-}
-
-function exited(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 export async function startCoturn(ns: Namespace, options: CoturnOptions): Promise<Coturn> {

@@ -2,26 +2,22 @@
  * A kurento-client application that does what a Kurento app behind NAT does: give a
  * WebRtcEndpoint its own TURN server with `setTurnUrl` (Kurento's `user:password@host:port`
  * form), answer an offer, gather, and collect the IceCandidateFound events. Runs inside the
- * test's network namespace (`node kurento-turn-probe.ts <ws uri> <turnUrl>`) and prints one
+ * test's network namespace (`node kurento-turn-probe.ts <server url> <turnUrl>`) and prints one
  * JSON line: the stored turnUrl, the candidates found, and the answer.
  */
 import "../../../src/media/webrtc/no-default-stun.ts";
 import { RTCPeerConnection } from "werift";
-import { kurento, type KurentoClient } from "../../helpers/kurento-client.ts";
+import { call, connectClient, type KurentoClient } from "../../helpers/kurento-client.ts";
 
-const [wsUri, turnUrl] = process.argv.slice(2);
-type Callback = (error: Error | null, value?: unknown) => void;
-/** kurento-client's callback form as a promise (its promise form never settles on errors). */
-const call = (object: KurentoClient, method: string, ...args: unknown[]) =>
-  new Promise<any>((resolve, reject) => object[method](...args, ((error, value) => (error ? reject(error) : resolve(value))) as Callback));
+const [serverUrl, turnUrl] = process.argv.slice(2);
 
 const peer = new RTCPeerConnection({ iceServers: [] });
 peer.addTransceiver("video", { direction: "recvonly" });
 await peer.setLocalDescription(await peer.createOffer());
 
-const client: KurentoClient = await new Promise((resolve, reject) => kurento(wsUri, { failAfter: 3 }, (error: Error | null, connected: KurentoClient) => (error ? reject(error) : resolve(connected))));
-const pipeline = await call(client, "create", "MediaPipeline");
-const endpoint = await call(pipeline, "create", "WebRtcEndpoint");
+const client: KurentoClient = await connectClient(serverUrl);
+const pipeline = await call<KurentoClient>(client, "create", "MediaPipeline");
+const endpoint = await call<KurentoClient>(pipeline, "create", "WebRtcEndpoint");
 const found: string[] = [];
 endpoint.on("IceCandidateFound", (event: { candidate: { candidate: string } }) => found.push(event.candidate.candidate));
 let done!: () => void;

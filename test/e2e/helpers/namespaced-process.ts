@@ -15,7 +15,8 @@ export interface NamespacedProcess {
   stop(): Promise<void>;
 }
 
-function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+/** Whether the child has exited within `timeoutMs`. */
+export function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
