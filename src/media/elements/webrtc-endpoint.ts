@@ -112,8 +112,8 @@ export class WebRtcEndpoint extends MediaElement {
   /** `ice` without TURN servers that failed recently, reporting each one left out. */
   #gatheringIce(ice: EndpointIce): EndpointIce {
     const { servers, skipped } = this.#turnHealth.usable(ice.servers);
-    for (const { url, failedMsAgo } of skipped) {
-      this.#events.gatheringError(`TURN server ${url} failed ${Math.round(failedMsAgo / 1000)} s ago; gathering without it (it is tried again 30 s after the failure)`);
+    for (const { url, failedMsAgo, retryAfterMs } of skipped) {
+      this.#events.gatheringError(`TURN server ${url} failed ${Math.round(failedMsAgo / 1000)} s ago; gathering without it (it is tried again ${Math.round(retryAfterMs / 1000)} s after the failure)`);
     }
     return { ...ice, servers };
   }

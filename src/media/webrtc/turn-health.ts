@@ -19,9 +19,9 @@ export class TurnHealth {
     this.#retryAfterMs = retryAfterMs;
   }
 
-  /** `servers` without the TURN servers that failed recently, and those left out with their age. */
-  usable(servers: readonly GatheringServer[], now = Date.now()): { servers: GatheringServer[]; skipped: Array<{ url: string; failedMsAgo: number }> } {
-    const skipped: Array<{ url: string; failedMsAgo: number }> = [];
+  /** `servers` without the TURN servers that failed recently, and those left out with their age and retry time. */
+  usable(servers: readonly GatheringServer[], now = Date.now()): { servers: GatheringServer[]; skipped: Array<{ url: string; failedMsAgo: number; retryAfterMs: number }> } {
+    const skipped: Array<{ url: string; failedMsAgo: number; retryAfterMs: number }> = [];
     const kept = servers.filter((server) => {
       const failedAt = this.#failedAt.get(server.urls);
       if (failedAt === undefined || !isTurnServer(server)) return true;
@@ -29,7 +29,7 @@ export class TurnHealth {
         this.#failedAt.delete(server.urls);
         return true;
       }
-      skipped.push({ url: server.urls, failedMsAgo: now - failedAt });
+      skipped.push({ url: server.urls, failedMsAgo: now - failedAt, retryAfterMs: this.#retryAfterMs });
       return false;
     });
     return { servers: kept, skipped };
