@@ -12,10 +12,11 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { checkInsideOnDisk, PathRefused, resolveInside } from "../media/files/confined-path.ts";
+import { checkInsideOnDisk, resolveInside } from "../media/files/confined-path.ts";
 import { isLocalName, restrictedAddress } from "../media/net/address-policy.ts";
 import type { PlayerSource } from "../media/protocol.ts";
 import { PipewrightError } from "./errors.ts";
+import { fromWorkerError } from "./pipeline-media.ts";
 
 const MAX_URI = 2048;
 
@@ -80,8 +81,7 @@ async function confined(roots: string[], uri: string, what: string): Promise<str
     await checkInsideOnDisk(roots, path, what);
     return path;
   } catch (error) {
-    if (error instanceof PathRefused) throw new PipewrightError("FORBIDDEN", error.message);
-    throw error;
+    throw fromWorkerError(error); // a refused path: FORBIDDEN
   }
 }
 

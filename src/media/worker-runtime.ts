@@ -13,7 +13,6 @@ import { PlayerEndpoint } from "./elements/player-endpoint.ts";
 import { RecorderEndpoint } from "./elements/recorder-endpoint.ts";
 import { WebRtcEndpoint } from "./elements/webrtc-endpoint.ts";
 import { FlowMonitor } from "./flow-monitor.ts";
-import { PathRefused } from "./files/confined-path.ts";
 import type { Commands, CommandName, ControlMessage, EventName, Events, PlayerSource, RecorderSetup, WorkerElementType, WorkerMessage, WorkerSettings } from "./protocol.ts";
 import { finishRecordingFile } from "./recording/finish-file.ts";
 import { isRecordingProfile, profileSpec } from "./recording/profiles.ts";
@@ -221,7 +220,7 @@ export class WorkerRuntime {
         const { durationMs, size, codecs } = await finishRecordingFile(root, path, profileSpec(profile).container, comment);
         return { durationMs, size, codecs };
       } catch (error) {
-        if (error instanceof PathRefused) throw new WorkerError("FORBIDDEN", error.message);
+        if (error instanceof WorkerError) throw error; // a refused path
         if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new WorkerError("NOT_FOUND", `${path} does not exist`);
         throw new WorkerError("UNSUPPORTED_MEDIA", `${path} cannot be finished: ${(error as Error).message}`);
       }

@@ -8,7 +8,7 @@
  * what survives a crash — stay short. Release stops and finishes like `stop()`.
  */
 import { codecName } from "../codecs.ts";
-import { openForWriting, PathRefused } from "../files/confined-path.ts";
+import { openForWriting } from "../files/confined-path.ts";
 import type { FinishedRecording, MediaKind, RecorderSetup, RecordingSettings, UriEndpointState, WorkerSettings } from "../protocol.ts";
 import { type ProfileSpec, profileMismatch, profileSpec, type RecordingProfile } from "../recording/profiles.ts";
 import { RecorderTrack } from "../recording/recorder-track.ts";
@@ -96,7 +96,7 @@ export class RecorderEndpoint extends MediaElement {
     try {
       handle = await openForWriting(this.#setup.root, this.#setup.path);
     } catch (error) {
-      if (error instanceof PathRefused) throw new WorkerError("FORBIDDEN", error.message);
+      if (error instanceof WorkerError) throw error; // a refused path
       throw new WorkerError("INTERNAL", `cannot open ${this.#setup.path} for writing: ${(error as Error).message}`);
     }
     if (this.released) {
