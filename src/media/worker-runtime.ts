@@ -117,7 +117,7 @@ export class WorkerRuntime {
       state: (state) => this.emit("uri.state", { elementId, state }),
       started: (recordingId, codecs) => this.emit("recording.started", { elementId, recordingId, codecs }),
       finished: (recordingId, result, error) => this.emit("recording.finished", { elementId, recordingId, ...(result ? { result } : {}), ...(error ? { error } : {}) }),
-      error: (type, description, errorCode) => this.emit("element.error", { elementId, type, description, errorCode }),
+      error: (type, description, code) => this.emit("element.error", { elementId, type, description, code }),
     });
   }
 
@@ -127,7 +127,7 @@ export class WorkerRuntime {
     const player = new PlayerEndpoint(pipelineId, elementId, settings, source, {
       state: (state) => this.emit("uri.state", { elementId, state }),
       endOfStream: () => this.emit("player.endOfStream", { elementId }),
-      error: (type, description, errorCode) => this.emit("element.error", { elementId, type, description, errorCode }),
+      error: (type, description, code) => this.emit("element.error", { elementId, type, description, code }),
     });
     await player.open();
     return player;

@@ -14,20 +14,17 @@ import type { MediaInput } from "../rtp/media-input.ts";
 import { filePacketizer, type FilePacketizer } from "../player/file-packetizer.ts";
 import { Playback, type PlaybackTrack } from "../player/playback.ts";
 import { openError, openPlayerInput, type PlayerInput } from "../player/player-input.ts";
-import type { MediaKind, PlayerInfo, PlayerSource, UriEndpointState, WorkerSettings } from "../protocol.ts";
+import type { MediaKind, PlayerInfo, PlayerSource, UriEndpointState, WorkerErrorCode, WorkerSettings } from "../protocol.ts";
 import { WorkerError } from "../worker-error.ts";
 import { MediaElement } from "./media-element.ts";
 
 /** How often a playing player looks for sinks that negotiated another codec. */
 const SINK_CHECK_MS = 1000;
 
-/** Kurento error codes of a source that cannot be opened (KurentoException.hpp). */
-const OPEN_ERROR_CODES: Partial<Record<WorkerError["code"], number>> = { NOT_FOUND: 40600, UNSUPPORTED_MEDIA: 40005 };
-
 export interface PlayerEvents {
   state(state: UriEndpointState): void;
   endOfStream(): void;
-  error(type: string, description: string, errorCode: number): void;
+  error(type: string, description: string, code: WorkerErrorCode): void;
 }
 
 export class PlayerEndpoint extends MediaElement {
@@ -57,7 +54,7 @@ export class PlayerEndpoint extends MediaElement {
     } catch (error) {
       const refused = openError(error, this.#source.kind === "file" ? this.#source.path : this.#source.url);
       this.#openError = refused;
-      this.#events.error("RESOURCE_ERROR_OPEN", refused.message, OPEN_ERROR_CODES[refused.code] ?? 40003);
+      this.#events.error("RESOURCE_ERROR_OPEN", refused.message, refused.code);
     }
   }
 
@@ -90,7 +87,7 @@ export class PlayerEndpoint extends MediaElement {
       },
       error: (error) => {
         this.#setState("STOP");
-        this.#events.error("RESOURCE_ERROR_READ", `reading the media failed: ${error.message}`, 40003);
+        this.#events.error("RESOURCE_ERROR_READ", `reading the media failed: ${error.message}`, "INTERNAL");
       },
     });
   }
@@ -154,7 +151,7 @@ export class PlayerEndpoint extends MediaElement {
         this.#events.error(
           "STREAM_ERROR_CODEC_NOT_FOUND",
           `a connected element negotiated ${codecName(wanted).toUpperCase()} ${kind}, but the file has ${codecName(output.mimeType).toUpperCase()}; it gets no ${kind} (Pipewright does not transcode)`,
-          40005,
+          "UNSUPPORTED_MEDIA",
         );
       }
     }

@@ -9,7 +9,7 @@
  */
 import { codecName } from "../codecs.ts";
 import { openForWriting } from "../files/confined-path.ts";
-import type { FinishedRecording, MediaKind, RecorderSetup, RecordingSettings, UriEndpointState, WorkerSettings } from "../protocol.ts";
+import type { FinishedRecording, MediaKind, RecorderSetup, RecordingSettings, UriEndpointState, WorkerErrorCode, WorkerSettings } from "../protocol.ts";
 import { type ProfileSpec, profileMismatch, profileSpec, type RecordingProfile } from "../recording/profiles.ts";
 import { RecorderTrack } from "../recording/recorder-track.ts";
 import { RecordingSession } from "../recording/recording-session.ts";
@@ -24,7 +24,7 @@ export interface RecorderEvents {
   state(state: UriEndpointState): void;
   started(recordingId: string, codecs: Partial<Record<MediaKind, string>>): void;
   finished(recordingId: string, result: FinishedRecording | undefined, error: string | undefined): void;
-  error(type: string, description: string, errorCode: number): void;
+  error(type: string, description: string, code: WorkerErrorCode): void;
 }
 
 export class RecorderEndpoint extends MediaElement {
@@ -123,7 +123,7 @@ export class RecorderEndpoint extends MediaElement {
       { root: this.#setup.root, path: this.#setup.path, spec: this.#spec, syncWaitMs: this.#settings.syncWaitMs, syncIntervalMs: this.#settings.syncIntervalMs },
       {
         started: (written) => this.#events.started(recordingId, written),
-        trackDropped: (kind, reason) => this.#events.error("STREAM_ERROR_FORMAT", `the ${kind} track is not recorded: ${reason}`, 40005),
+        trackDropped: (kind, reason) => this.#events.error("STREAM_ERROR_FORMAT", `the ${kind} track is not recorded: ${reason}`, "UNSUPPORTED_MEDIA"),
       },
     );
     this.#ticker = setInterval(() => this.#tick(), TICK_MS);
@@ -163,7 +163,7 @@ export class RecorderEndpoint extends MediaElement {
       this.#events.finished(recordingId, result, undefined);
     } catch (error) {
       const saved = (error as { finished?: FinishedRecording }).finished;
-      this.#events.error("RESOURCE_ERROR_WRITE", (error as Error).message, 40003);
+      this.#events.error("RESOURCE_ERROR_WRITE", (error as Error).message, "INTERNAL");
       this.#events.finished(recordingId, saved, (error as Error).message);
     }
   }
