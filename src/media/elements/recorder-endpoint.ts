@@ -52,8 +52,8 @@ export class RecorderEndpoint extends UriEndpoint<RecorderEvents> {
       },
     };
     this.#tracks = {
-      audio: new RecorderTrack("audio", this.#settings.jitterBufferMs.audio, sink),
-      video: new RecorderTrack("video", this.#settings.jitterBufferMs.video, sink),
+      audio: new RecorderTrack(this.inputs.audio, this.#settings.jitterBufferMs.audio, sink),
+      video: new RecorderTrack(this.inputs.video, this.#settings.jitterBufferMs.video, sink),
     };
     for (const kind of MEDIA_KINDS) this.inputs[kind].attachTarget(this.#tracks[kind]);
   }
@@ -98,20 +98,7 @@ export class RecorderEndpoint extends UriEndpoint<RecorderEvents> {
     this.#recordingId = recordingId;
     this.#session = new RecordingSession(
       handle,
-      kinds.map((kind) => {
-        const track = this.#tracks[kind];
-        const input = this.inputs[kind];
-        return {
-          kind,
-          get codec() {
-            return track.codec ?? "";
-          },
-          get clockRate() {
-            return track.clockRate;
-          },
-          senderReport: () => input.source?.latestSenderReport(),
-        };
-      }),
+      kinds.map((kind) => this.#tracks[kind]),
       { root: this.#setup.root, path: this.#setup.path, spec: this.#spec, syncWaitMs: this.#settings.syncWaitMs, syncIntervalMs: this.#settings.syncIntervalMs },
       {
         started: (written) => this.events.started(recordingId, written),
