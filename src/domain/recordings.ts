@@ -144,8 +144,7 @@ export class RecordingService {
   onStarted(data: Events["recording.started"]): void {
     const row = this.#store.update(data.recordingId, { codecs: data.codecs as Record<string, string>, startedAt: Date.now() });
     if (!row) return;
-    const element = this.#pipelines.resolveType(data.elementId) ? data.elementId : null;
-    this.#events.publish("element.recording", { pipelineId: row.pipelineId, objectId: element ?? data.elementId }, { recordingId: row.id });
+    this.#events.publish("element.recording", { pipelineId: row.pipelineId, objectId: data.elementId }, { recordingId: row.id });
   }
 
   /** Worker report: the recording ended. */

@@ -220,8 +220,7 @@ export class WorkerRuntime {
     "recording.finish": async ({ root, path, profile, comment }) => {
       if (!isRecordingProfile(profile)) throw new WorkerError("INVALID_STATE", `unknown media profile ${profile}`);
       try {
-        const { durationMs, size, codecs } = await finishRecordingFile(root, path, profileSpec(profile).container, comment);
-        return { durationMs, size, codecs };
+        return await finishRecordingFile(root, path, profileSpec(profile).container, comment);
       } catch (error) {
         if (error instanceof WorkerError) throw error; // a refused path
         if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new WorkerError("NOT_FOUND", `${path} does not exist`);

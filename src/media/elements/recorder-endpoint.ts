@@ -169,10 +169,8 @@ export class RecorderEndpoint extends UriEndpoint<RecorderEvents> {
 
   /** Release finishes the recording like `stop()`, and waits for it. */
   protected override async dispose(): Promise<void> {
-    if (this.state !== "STOP") this.stop();
-    clearInterval(this.#ticker);
-    await this.#opening?.catch(() => {});
-    if (this.#session) this.stop();
+    this.stop();
+    await this.#opening?.catch(() => {}); // an open still running sees the release and records nothing
     await this.#finishing;
   }
 }

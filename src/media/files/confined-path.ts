@@ -22,7 +22,7 @@ export class PathRefused extends WorkerError {
 }
 
 /** True when `path` is `root` or below it (both absolute, normalised). */
-export function isInside(root: string, path: string): boolean {
+function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }

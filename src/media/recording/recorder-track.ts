@@ -51,14 +51,6 @@ export class RecorderTrack implements RtpTarget, SessionTrack {
     return this.#input.source?.latestSenderReport();
   }
 
-  get lostPackets(): number {
-    return this.#jitter?.lostPackets ?? 0;
-  }
-
-  get droppedFrames(): number {
-    return this.#assembler?.droppedFrames ?? 0;
-  }
-
   adoptCodec(mimeType: string, clockRate: number): void {
     const codec = codecName(mimeType);
     if (codec === this.codec && clockRate === this.clockRate && this.#jitter) return;
