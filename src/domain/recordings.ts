@@ -17,7 +17,7 @@ import type { RecordingQuery, RecordingRow, RecordingStore } from "../store/reco
 import type { RecordingState } from "../store/schema.ts";
 import type { ElementRow } from "../store/pipelines.ts";
 import { PipewrightError } from "./errors.ts";
-import type { DomainEventBus } from "./events.ts";
+import type { DomainEvent, DomainEventBus } from "./events.ts";
 import { resolveInside } from "../media/files/confined-path.ts";
 import { WorkerError } from "../media/worker-error.ts";
 import { fromWorkerError } from "./pipeline-media.ts";
@@ -123,21 +123,11 @@ export class RecordingService {
 
   #whenDone(recordingId: string): Promise<void> {
     if (this.#store.get(recordingId)?.state !== "recording") return Promise.resolve();
-    return new Promise((resolveDone, reject) => {
-      const timer = setTimeout(() => {
-        this.#events.off("event", listener);
-        reject(new PipewrightError("MEDIA_UNAVAILABLE", `recording ${recordingId} was not finished within ${STOP_AND_WAIT_MS / 1000} s`));
-      }, STOP_AND_WAIT_MS);
-      const listener = (event: { type: string; data: unknown }) => {
-        if (event.type !== "recording.state") return;
-        const data = event.data as { recordingId: string; state: RecordingState };
-        if (data.recordingId !== recordingId || data.state === "recording") return;
-        clearTimeout(timer);
-        this.#events.off("event", listener);
-        resolveDone();
-      };
-      this.#events.on("event", listener);
-    });
+    const settled = ({ data }: DomainEvent<"recording.state">) => data.recordingId === recordingId && data.state !== "recording";
+    return this.#events.next("recording.state", settled, AbortSignal.timeout(STOP_AND_WAIT_MS)).then(
+      () => undefined,
+      () => Promise.reject(new PipewrightError("MEDIA_UNAVAILABLE", `recording ${recordingId} was not finished within ${STOP_AND_WAIT_MS / 1000} s`)),
+    );
   }
 
   /** Worker report: the first frame was written. */
