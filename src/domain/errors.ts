@@ -22,6 +22,7 @@ export const ERROR_TABLE = {
   NOT_FOUND: { status: 404, title: "Not found", kurento: 40101 },
   TAG_KEY_NOT_FOUND: { status: 404, title: "No such tag", kurento: 40110 },
   UNKNOWN_OPERATION: { status: 404, title: "No such operation", kurento: 40008 },
+  URI_PATH_FILE_NOT_FOUND: { status: 404, title: "No such file", kurento: 40600 },
   NO_PUBLISHER: { status: 409, title: "Stream has no publisher", kurento: 40101 },
   INVALID_STATE: { status: 409, title: "Invalid state", kurento: 40003 },
   SDP_ALREADY_NEGOTIATED: { status: 409, title: "Already negotiated", kurento: 40208 },

@@ -112,15 +112,28 @@ export class DomainEventBus extends EventEmitter<{ event: [DomainEvent] }> {
     return event;
   }
 
-  /** The next event of `type` that passes `filter`. */
-  next<T extends EventType>(type: T, filter: (event: DomainEvent<T>) => boolean = () => true): Promise<DomainEvent<T>> {
-    return new Promise((resolve) => {
+  /**
+   * The next event of `type` that passes `filter`. When `signal` aborts first (e.g.
+   * `AbortSignal.timeout(ms)`), stops listening and rejects with the signal's reason.
+   */
+  next<T extends EventType>(type: T, filter: (event: DomainEvent<T>) => boolean = () => true, signal?: AbortSignal): Promise<DomainEvent<T>> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
       const listener = (event: DomainEvent) => {
         if (event.type !== type || !filter(event as DomainEvent<T>)) return;
-        this.off("event", listener);
+        stop();
         resolve(event as DomainEvent<T>);
       };
+      const aborted = () => {
+        stop();
+        reject(signal!.reason);
+      };
+      const stop = () => {
+        this.off("event", listener);
+        signal?.removeEventListener("abort", aborted);
+      };
       this.on("event", listener);
+      signal?.addEventListener("abort", aborted, { once: true });
     });
   }
 }

@@ -9,9 +9,11 @@
  * their endpoint's connection state.
  */
 import type { Logger } from "pino";
-import type { EventName, Events } from "../media/protocol.ts";
+import type { EventName, Events, WorkerErrorCode } from "../media/protocol.ts";
 import type { PipelineStore } from "../store/pipelines.ts";
+import { ERROR_TABLE, type ErrorCode } from "./errors.ts";
 import type { DomainEventBus, MediaTypeName } from "./events.ts";
+import { WORKER_ERROR_CODES } from "./pipeline-media.ts";
 import type { RecordingService } from "./recordings.ts";
 import type { StreamService } from "./streams.ts";
 
@@ -28,6 +30,11 @@ const ICE_COMPONENT_STATES: Record<string, string> = {
 
 export function iceComponentState(iceState: string): string {
   return ICE_COMPONENT_STATES[iceState] ?? "DISCONNECTED";
+}
+
+/** The domain error of a media error's worker code: what a UriEndpoint's media cannot find is its URI's file. */
+function mediaErrorCode(code: WorkerErrorCode): ErrorCode {
+  return code === "NOT_FOUND" ? "URI_PATH_FILE_NOT_FOUND" : WORKER_ERROR_CODES[code];
 }
 
 export class MediaEventRouter {
@@ -121,8 +128,8 @@ export class MediaEventRouter {
         this.#events.publish("element.endOfStream", scope, {});
         return;
       case "element.error": {
-        const { type, description, errorCode } = data as Events["element.error"];
-        this.#events.publish("element.error", scope, { errorType: type, description, errorCode });
+        const { type, description, code } = data as Events["element.error"];
+        this.#events.publish("element.error", scope, { errorType: type, description, errorCode: ERROR_TABLE[mediaErrorCode(code)].kurento });
         return;
       }
       case "media.flow": {

@@ -12,10 +12,11 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { checkInsideOnDisk, PathRefused, resolveInside } from "../media/files/confined-path.ts";
-import { isLocalName, restrictedAddress } from "../media/net/address-policy.ts";
+import { checkInsideOnDisk, resolveInside } from "../media/files/confined-path.ts";
+import { refusedHost, refusedResolution } from "../media/net/address-policy.ts";
 import type { PlayerSource } from "../media/protocol.ts";
 import { PipewrightError } from "./errors.ts";
+import { fromWorkerError } from "./pipeline-media.ts";
 
 const MAX_URI = 2048;
 
@@ -80,8 +81,7 @@ async function confined(roots: string[], uri: string, what: string): Promise<str
     await checkInsideOnDisk(roots, path, what);
     return path;
   } catch (error) {
-    if (error instanceof PathRefused) throw new PipewrightError("FORBIDDEN", error.message);
-    throw error;
+    throw fromWorkerError(error); // a refused path: FORBIDDEN
   }
 }
 
@@ -98,9 +98,8 @@ export async function recorderPath(uri: string, policy: UriPolicy): Promise<stri
 async function checkHost(url: URL, policy: UriPolicy): Promise<void> {
   if (policy.allowPrivateAddresses) return;
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const literal = restrictedAddress(host);
-  if (literal) throw new PipewrightError("FORBIDDEN", `${host} is ${literal}; player sources must be public (player.allowPrivateAddresses is false)`);
-  if (isLocalName(host)) throw new PipewrightError("FORBIDDEN", `${host} is this machine; player sources must be public (player.allowPrivateAddresses is false)`);
+  const why = refusedHost(host);
+  if (why) throw new PipewrightError("FORBIDDEN", `${host} is ${why}; player sources must be public (player.allowPrivateAddresses is false)`);
   if (isIP(host) !== 0) return;
   let addresses: Array<{ address: string }>;
   try {
@@ -108,10 +107,8 @@ async function checkHost(url: URL, policy: UriPolicy): Promise<void> {
   } catch (error) {
     throw new PipewrightError("NOT_FOUND", `cannot resolve ${host}: ${(error as Error).message}`);
   }
-  for (const { address } of addresses) {
-    const why = restrictedAddress(address);
-    if (why) throw new PipewrightError("FORBIDDEN", `${host} resolves to ${address}, ${why}; player sources must be public (player.allowPrivateAddresses is false)`);
-  }
+  const refused = refusedResolution(host, addresses);
+  if (refused) throw new PipewrightError("FORBIDDEN", `${refused}; player sources must be public (player.allowPrivateAddresses is false)`);
 }
 
 /** What a player with this `uri` reads. */

@@ -11,7 +11,8 @@ import { WorkerError } from "../media/worker-error.ts";
 import type { ElementRow, PipelineStore } from "../store/pipelines.ts";
 import { type ErrorCode, PipewrightError } from "./errors.ts";
 
-const WORKER_ERROR_CODES: Record<WorkerError["code"], ErrorCode> = {
+/** A worker's error codes as the domain's. */
+export const WORKER_ERROR_CODES: Record<WorkerError["code"], ErrorCode> = {
   NOT_FOUND: "NOT_FOUND",
   SDP_PARSE_ERROR: "SDP_PARSE_ERROR",
   UNSUPPORTED_MEDIA: "UNSUPPORTED_MEDIA",

@@ -8,8 +8,8 @@
  * Deleting a recording deletes its file; one still being written cannot be deleted.
  */
 import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { type FileHandle, rm } from "node:fs/promises";
+import { basename, relative, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { Events, FinishedRecording, RecorderSetup } from "../media/protocol.ts";
 import type { MediaSupervisor } from "../media/supervisor.ts";
@@ -17,8 +17,9 @@ import type { RecordingQuery, RecordingRow, RecordingStore } from "../store/reco
 import type { RecordingState } from "../store/schema.ts";
 import type { ElementRow } from "../store/pipelines.ts";
 import { PipewrightError } from "./errors.ts";
-import type { DomainEventBus } from "./events.ts";
-import { resolveInside } from "../media/files/confined-path.ts";
+import type { DomainEvent, DomainEventBus } from "./events.ts";
+import { openForReading, resolveInside } from "../media/files/confined-path.ts";
+import { isRecordingProfile, type ProfileSpec, profileSpec } from "../media/recording/profiles.ts";
 import { WorkerError } from "../media/worker-error.ts";
 import { fromWorkerError } from "./pipeline-media.ts";
 import type { PipelineService } from "./pipelines.ts";
@@ -38,6 +39,11 @@ export interface RecorderProperties {
 
 function props(element: ElementRow): RecorderProperties {
   return element.properties as RecorderProperties;
+}
+
+/** The media profile a recording was made with (WEBM for a row whose profile is unknown). */
+export function recordingSpec(row: RecordingRow): ProfileSpec {
+  return profileSpec(isRecordingProfile(row.profile) ? row.profile : "WEBM");
 }
 
 export class RecordingService {
@@ -123,29 +129,18 @@ export class RecordingService {
 
   #whenDone(recordingId: string): Promise<void> {
     if (this.#store.get(recordingId)?.state !== "recording") return Promise.resolve();
-    return new Promise((resolveDone, reject) => {
-      const timer = setTimeout(() => {
-        this.#events.off("event", listener);
-        reject(new PipewrightError("MEDIA_UNAVAILABLE", `recording ${recordingId} was not finished within ${STOP_AND_WAIT_MS / 1000} s`));
-      }, STOP_AND_WAIT_MS);
-      const listener = (event: { type: string; data: unknown }) => {
-        if (event.type !== "recording.state") return;
-        const data = event.data as { recordingId: string; state: RecordingState };
-        if (data.recordingId !== recordingId || data.state === "recording") return;
-        clearTimeout(timer);
-        this.#events.off("event", listener);
-        resolveDone();
-      };
-      this.#events.on("event", listener);
-    });
+    const settled = ({ data }: DomainEvent<"recording.state">) => data.recordingId === recordingId && data.state !== "recording";
+    return this.#events.next("recording.state", settled, AbortSignal.timeout(STOP_AND_WAIT_MS)).then(
+      () => undefined,
+      () => Promise.reject(new PipewrightError("MEDIA_UNAVAILABLE", `recording ${recordingId} was not finished within ${STOP_AND_WAIT_MS / 1000} s`)),
+    );
   }
 
   /** Worker report: the first frame was written. */
   onStarted(data: Events["recording.started"]): void {
     const row = this.#store.update(data.recordingId, { codecs: data.codecs as Record<string, string>, startedAt: Date.now() });
     if (!row) return;
-    const element = this.#pipelines.resolveType(data.elementId) ? data.elementId : null;
-    this.#events.publish("element.recording", { pipelineId: row.pipelineId, objectId: element ?? data.elementId }, { recordingId: row.id });
+    this.#events.publish("element.recording", { pipelineId: row.pipelineId, objectId: data.elementId }, { recordingId: row.id });
   }
 
   /** Worker report: the recording ended. */
@@ -191,7 +186,7 @@ export class RecordingService {
     for (const row of this.#store.inState("recording", pipelineIds)) {
       const comment = `Repaired by Pipewright on ${new Date().toISOString()}: the recording was not finished (the server or its media worker stopped)`;
       try {
-        const result = await this.#media.requestAnyWorker("recording.finish", { root: this.root, path: this.path(row), profile: row.profile, comment }, REPAIR_TIMEOUT_MS);
+        const result = await this.#media.requestAnyWorker("recording.finish", { root: this.root, path: this.#path(row), profile: row.profile, comment }, REPAIR_TIMEOUT_MS);
         this.#settle(row.id, "repaired", result, undefined);
         repaired++;
       } catch (error) {
@@ -220,13 +215,17 @@ export class RecordingService {
     if (this.#lostPipelines.size === 0) return this.#repairing;
     const pipelineIds = [...this.#lostPipelines];
     this.#lostPipelines.clear();
-    this.#repairing = this.#repairing.then(() => this.repairUnfinished(pipelineIds)).catch((error) => this.#log.error({ err: error }, "repairing recordings failed"));
-    return this.#repairing;
+    return this.#queueRepair(pipelineIds);
   }
 
   /** Start-up: repairs every recording the previous run left unfinished (in the background). */
   repairAtStartup(): Promise<unknown> {
-    this.#repairing = this.#repairing.then(() => this.repairUnfinished()).catch((error) => this.#log.error({ err: error }, "repairing recordings failed"));
+    return this.#queueRepair();
+  }
+
+  /** Runs repairUnfinished after the repairs already queued; a failure is logged. */
+  #queueRepair(pipelineIds?: string[]): Promise<unknown> {
+    this.#repairing = this.#repairing.then(() => this.repairUnfinished(pipelineIds)).catch((error) => this.#log.error({ err: error }, "repairing recordings failed"));
     return this.#repairing;
   }
 
@@ -252,8 +251,19 @@ export class RecordingService {
   }
 
   /** The recording's file, as an absolute path inside the recordings root. */
-  path(row: RecordingRow): string {
-    return join(this.root, row.file);
+  #path(row: RecordingRow): string {
+    return resolveInside([this.root], row.file, "recordings");
+  }
+
+  /** The recording's file opened for reading, with its MIME type and name, for a download. */
+  async openFile(row: RecordingRow): Promise<{ handle: FileHandle; mimeType: string; name: string }> {
+    let handle: FileHandle;
+    try {
+      handle = await openForReading([this.root], this.#path(row), "recordings");
+    } catch (error) {
+      throw new PipewrightError("NOT_FOUND", `the file of recording ${row.id} cannot be read: ${(error as Error).message}`);
+    }
+    return { handle, mimeType: recordingSpec(row).mimeType, name: basename(row.file) };
   }
 
   /** Deletes the recording and its file; refused while it is being written. */
@@ -261,7 +271,7 @@ export class RecordingService {
     const row = this.get(id);
     if (row.state === "recording") throw new PipewrightError("INVALID_STATE", `recording ${id} is still being written; stop its RecorderEndpoint first`);
     this.#store.delete(id);
-    await rm(resolveInside([this.root], row.file, "recordings"), { force: true });
+    await rm(this.#path(row), { force: true });
     this.#events.publish("recording.deleted", { pipelineId: row.pipelineId, objectId: row.id }, { recordingId: row.id, file: row.file });
   }
 }

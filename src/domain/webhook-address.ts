@@ -7,7 +7,7 @@
  * refused — as literals when the webhook is registered, and after DNS resolution on every
  * connection (so a name that later resolves to an internal address is refused too).
  */
-import { guardedLookup, isLocalName, restrictedAddress } from "../media/net/address-policy.ts";
+import { guardedLookup, refusedHost, restrictedAddress } from "../media/net/address-policy.ts";
 
 /** True for loopback, private (RFC 1918, RFC 4193), CGNAT, link-local, unspecified and other non-public addresses. */
 export function isPrivateAddress(address: string): boolean {
@@ -16,8 +16,7 @@ export function isPrivateAddress(address: string): boolean {
 
 /** True when the URL's host is a private address literal or a `localhost` name. */
 export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
-  return isLocalName(host) || isPrivateAddress(host);
+  return refusedHost(hostname) !== undefined;
 }
 
 /** A `lookup` for outgoing connections that fails when a name resolves to a private address. */

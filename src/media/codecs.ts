@@ -40,6 +40,11 @@ export function codecName(mimeType: string): string {
   return mimeType.slice(mimeType.indexOf("/") + 1).toLowerCase();
 }
 
+/** Our offered entry for a codec we forward (the first one: H.264 with profile 42e01f). */
+export function offeredCodec(kind: MediaKind, name: string): CodecChoice {
+  return OFFERED_CODECS[kind].find((codec) => codecName(codec.mimeType) === name)!;
+}
+
 /** fmtp `a=1;b=2` → map with lower-case keys. */
 export function fmtpParameters(parameters: string | undefined): Map<string, string> {
   const map = new Map<string, string>();

@@ -290,8 +290,11 @@ export interface Events {
   "recording.started": { elementId: string; recordingId: string; codecs: Partial<Record<MediaKind, string>> };
   /** A recording ended: its file is finished, or it failed (with what could be saved, if anything). */
   "recording.finished": { elementId: string; recordingId: string; result?: FinishedRecording; error?: string };
-  /** An element's media failed in a way the application should hear of (Kurento Error). */
-  "element.error": { elementId: string; type: string; description: string; errorCode: number };
+  /**
+   * An element's media failed in a way the application should hear of (Kurento Error): `type`
+   * names the failure (RESOURCE_ERROR_OPEN…), `code` says why in the worker's own error codes.
+   */
+  "element.error": { elementId: string; type: string; description: string; code: WorkerErrorCode };
   /** A PlayerEndpoint reached the end of its file (Kurento EndOfStream). */
   "player.endOfStream": { elementId: string };
 }

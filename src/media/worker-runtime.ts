@@ -11,10 +11,10 @@ import { MediaElement } from "./elements/media-element.ts";
 import { PassThrough } from "./elements/pass-through.ts";
 import { PlayerEndpoint } from "./elements/player-endpoint.ts";
 import { RecorderEndpoint } from "./elements/recorder-endpoint.ts";
+import type { UriEndpointEvents } from "./elements/uri-endpoint.ts";
 import { WebRtcEndpoint } from "./elements/webrtc-endpoint.ts";
 import { FlowMonitor } from "./flow-monitor.ts";
-import { PathRefused } from "./files/confined-path.ts";
-import type { Commands, CommandName, ControlMessage, EventName, Events, PlayerSource, RecorderSetup, WorkerElementType, WorkerMessage, WorkerSettings } from "./protocol.ts";
+import type { Commands, CommandName, ControlMessage, EventName, Events, PlayerSource, RecorderSetup, WorkerMessage, WorkerSettings } from "./protocol.ts";
 import { finishRecordingFile } from "./recording/finish-file.ts";
 import { isRecordingProfile, profileSpec } from "./recording/profiles.ts";
 import { iceSelfTest } from "./webrtc/ice-self-test.ts";
@@ -112,31 +112,35 @@ export class WorkerRuntime {
     return this.#settings;
   }
 
-  #newRecorder(pipelineId: string, elementId: string, setup: RecorderSetup | undefined): RecorderEndpoint {
-    if (!setup || !isRecordingProfile(setup.profile)) throw new WorkerError("INVALID_STATE", "a RecorderEndpoint needs its file and media profile");
-    return new RecorderEndpoint(pipelineId, elementId, this.#settingsOrThrow(), setup, {
+  /** What every RecorderEndpoint and PlayerEndpoint reports. */
+  #uriEvents(elementId: string): UriEndpointEvents {
+    return {
       state: (state) => this.emit("uri.state", { elementId, state }),
+      error: (type, description, code) => this.emit("element.error", { elementId, type, description, code }),
+    };
+  }
+
+  #newRecorder(pipelineId: string, elementId: string, settings: WorkerSettings, setup: RecorderSetup | undefined): RecorderEndpoint {
+    if (!setup || !isRecordingProfile(setup.profile)) throw new WorkerError("INVALID_STATE", "a RecorderEndpoint needs its file and media profile");
+    return new RecorderEndpoint(pipelineId, elementId, settings, setup, {
+      ...this.#uriEvents(elementId),
       started: (recordingId, codecs) => this.emit("recording.started", { elementId, recordingId, codecs }),
       finished: (recordingId, result, error) => this.emit("recording.finished", { elementId, recordingId, ...(result ? { result } : {}), ...(error ? { error } : {}) }),
-      error: (type, description, errorCode) => this.emit("element.error", { elementId, type, description, errorCode }),
     });
   }
 
-  async #newPlayer(pipelineId: string, elementId: string, source: PlayerSource | undefined): Promise<PlayerEndpoint> {
+  async #newPlayer(pipelineId: string, elementId: string, settings: WorkerSettings, source: PlayerSource | undefined): Promise<PlayerEndpoint> {
     if (!source) throw new WorkerError("INVALID_STATE", "a PlayerEndpoint needs its source");
-    const settings = this.#settingsOrThrow();
     const player = new PlayerEndpoint(pipelineId, elementId, settings, source, {
-      state: (state) => this.emit("uri.state", { elementId, state }),
+      ...this.#uriEvents(elementId),
       endOfStream: () => this.emit("player.endOfStream", { elementId }),
-      error: (type, description, errorCode) => this.emit("element.error", { elementId, type, description, errorCode }),
     });
     await player.open();
     return player;
   }
 
-  #create(pipelineId: string, elementId: string, type: WorkerElementType, hubId: string | undefined): WorkerObject {
-    const settings = this.#settings;
-    if (!settings) throw new WorkerError("INVALID_STATE", "worker not configured");
+  async #create({ pipelineId, elementId, type, hubId, recorder, player }: Commands["element.create"]["params"]): Promise<WorkerObject> {
+    const settings = this.#settingsOrThrow();
     switch (type) {
       case "WebRtcEndpoint":
         return new WebRtcEndpoint(pipelineId, elementId, settings, {
@@ -157,8 +161,9 @@ export class WorkerRuntime {
       case "HubPort":
         return new HubPort(pipelineId, elementId, settings, this.#hub(hubId ?? ""));
       case "RecorderEndpoint":
+        return this.#newRecorder(pipelineId, elementId, settings, recorder);
       case "PlayerEndpoint":
-        throw new WorkerError("INVALID_STATE", `${type} is created with its setup`);
+        return this.#newPlayer(pipelineId, elementId, settings, player);
     }
   }
 
@@ -178,15 +183,12 @@ export class WorkerRuntime {
       if (!this.#settings) throw new WorkerError("INVALID_STATE", "worker not configured");
       return iceSelfTest(this.#settings, ice, probes);
     },
-    "element.create": async ({ pipelineId, elementId, type, hubId, recorder, player }) => {
-      if (this.#objects.has(elementId)) throw new WorkerError("INVALID_STATE", `element ${elementId} exists`);
-      if (type === "PlayerEndpoint") {
-        const created = await this.#newPlayer(pipelineId, elementId, player);
-        if (this.#objects.has(elementId)) await created.release();
-        else this.#objects.set(elementId, created);
-        return;
-      }
-      this.#objects.set(elementId, type === "RecorderEndpoint" ? this.#newRecorder(pipelineId, elementId, recorder) : this.#create(pipelineId, elementId, type, hubId));
+    "element.create": async (params) => {
+      if (this.#objects.has(params.elementId)) throw new WorkerError("INVALID_STATE", `element ${params.elementId} exists`);
+      const created = await this.#create(params);
+      // A player opens its source first: the same element may have been created meanwhile.
+      if (this.#objects.has(params.elementId)) await created.release();
+      else this.#objects.set(params.elementId, created);
     },
     "webrtc.processOffer": ({ elementId, offer, plan, ice }) => this.#webrtc(elementId).processOffer(offer, plan, ice),
     "webrtc.generateOffer": async ({ elementId, direction, audio, video, ice }) => ({ offer: await this.#webrtc(elementId).generateOffer(direction, audio, video, ice) }),
@@ -218,10 +220,9 @@ export class WorkerRuntime {
     "recording.finish": async ({ root, path, profile, comment }) => {
       if (!isRecordingProfile(profile)) throw new WorkerError("INVALID_STATE", `unknown media profile ${profile}`);
       try {
-        const { durationMs, size, codecs } = await finishRecordingFile(root, path, profileSpec(profile).container, comment);
-        return { durationMs, size, codecs };
+        return await finishRecordingFile(root, path, profileSpec(profile).container, comment);
       } catch (error) {
-        if (error instanceof PathRefused) throw new WorkerError("FORBIDDEN", error.message);
+        if (error instanceof WorkerError) throw error; // a refused path
         if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new WorkerError("NOT_FOUND", `${path} does not exist`);
         throw new WorkerError("UNSUPPORTED_MEDIA", `${path} cannot be finished: ${(error as Error).message}`);
       }

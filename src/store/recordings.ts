@@ -69,10 +69,6 @@ export class RecordingStore {
       .all();
   }
 
-  byElement(elementId: string): RecordingRow[] {
-    return this.#db.select().from(recordings).where(eq(recordings.elementId, elementId)).orderBy(desc(recordings.createdAt)).all();
-  }
-
   byFile(file: string): RecordingRow[] {
     return this.#db.select().from(recordings).where(eq(recordings.file, file)).all();
   }

@@ -5,12 +5,11 @@
  * stream may be read by whoever may play that stream; others need admin. And
  * `/v1/streams/{stream}/recording-rule`: record a WHIP stream on every publish.
  */
-import { basename } from "node:path";
 import { z } from "zod";
 import { PipewrightError } from "../../domain/errors.ts";
+import { recordingSpec } from "../../domain/recordings.ts";
 import { STREAM_NAME } from "../../domain/streams.ts";
-import { openForReading } from "../../media/files/confined-path.ts";
-import { isRecordingProfile, profileSpec, RECORDING_PROFILES } from "../../media/recording/profiles.ts";
+import { RECORDING_PROFILES } from "../../media/recording/profiles.ts";
 import { RECORDING_STATES } from "../../store/schema.ts";
 import type { RecordingRow } from "../../store/recordings.ts";
 import { type ApiRoute, route } from "../api/route.ts";
@@ -65,7 +64,7 @@ const ListQuery = z.strictObject({
 });
 
 export function recordingJson(c: AppContext, deps: HttpDeps, row: RecordingRow): z.infer<typeof RecordingSchema> {
-  const profile = isRecordingProfile(row.profile) ? row.profile : "WEBM";
+  const spec = recordingSpec(row);
   return {
     id: row.id,
     file: row.file,
@@ -73,8 +72,8 @@ export function recordingJson(c: AppContext, deps: HttpDeps, row: RecordingRow):
     pipelineId: row.pipelineId,
     elementId: row.elementId,
     stream: row.stream,
-    profile,
-    mimeType: profileSpec(profile).mimeType,
+    profile: spec.profile,
+    mimeType: spec.mimeType,
     state: row.state,
     codecs: row.codecs,
     durationMs: row.durationMs,
@@ -149,15 +148,8 @@ export function recordingRoutes(deps: HttpDeps): ApiRoute[] {
         416: { description: "The range lies beyond the file.", headers: { "Content-Range": "bytes */size" } },
       },
       handle: async ({ params, c }) => {
-        const row = readable(c, params.recordingId, true);
-        let handle;
-        try {
-          handle = await openForReading([recordings.root], recordings.path(row), "recordings");
-        } catch (error) {
-          throw new PipewrightError("NOT_FOUND", `the file of recording ${row.id} cannot be read: ${(error as Error).message}`);
-        }
-        const profile = isRecordingProfile(row.profile) ? row.profile : "WEBM";
-        return fileResponse({ handle, mimeType: profileSpec(profile).mimeType, name: basename(row.file) }, { method: c.req.method, range: c.req.header("range"), ifRange: c.req.header("if-range") });
+        const file = await recordings.openFile(readable(c, params.recordingId, true));
+        return fileResponse(file, { method: c.req.method, range: c.req.header("range"), ifRange: c.req.header("if-range") });
       },
     }),
     route({

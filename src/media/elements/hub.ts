@@ -33,11 +33,9 @@ export class HubPort extends MediaElement {
     this.inlets = { audio: inlet("audio"), video: inlet("video") };
     this.routes = { audio: new MediaInput("audio"), video: new MediaInput("video") };
     for (const kind of MEDIA_KINDS) {
-      this.inputs[kind].attachTarget(new OutputTarget(this.inlets[kind]));
+      this.inputs[kind].attachTarget(new OutputTarget(this.inlets[kind], this.inputs[kind]));
       this.inputs[kind].setReady(true);
-      this.inlets[kind].feed = this.inputs[kind];
-      this.routes[kind].attachTarget(new OutputTarget(this.outputs[kind]));
-      this.outputs[kind].feed = this.routes[kind];
+      this.routes[kind].attachTarget(new OutputTarget(this.outputs[kind], this.routes[kind]));
       this.routes[kind].setReady(true);
     }
     hub.addPort(this);

@@ -11,8 +11,7 @@ export class PassThrough extends MediaElement {
   constructor(pipelineId: string, elementId: string, settings: WorkerSettings) {
     super(pipelineId, elementId, settings);
     for (const kind of MEDIA_KINDS) {
-      this.inputs[kind].attachTarget(new OutputTarget(this.outputs[kind]));
-      this.outputs[kind].feed = this.inputs[kind];
+      this.inputs[kind].attachTarget(new OutputTarget(this.outputs[kind], this.inputs[kind]));
       this.inputs[kind].setReady(true);
     }
   }

@@ -14,37 +14,29 @@ import type { MediaInput } from "../rtp/media-input.ts";
 import { filePacketizer, type FilePacketizer } from "../player/file-packetizer.ts";
 import { Playback, type PlaybackTrack } from "../player/playback.ts";
 import { openError, openPlayerInput, type PlayerInput } from "../player/player-input.ts";
-import type { MediaKind, PlayerInfo, PlayerSource, UriEndpointState, WorkerSettings } from "../protocol.ts";
+import type { MediaKind, PlayerInfo, PlayerSource, WorkerSettings } from "../protocol.ts";
 import { WorkerError } from "../worker-error.ts";
-import { MediaElement } from "./media-element.ts";
+import { UriEndpoint, type UriEndpointEvents } from "./uri-endpoint.ts";
 
 /** How often a playing player looks for sinks that negotiated another codec. */
 const SINK_CHECK_MS = 1000;
 
-/** Kurento error codes of a source that cannot be opened (KurentoException.hpp). */
-const OPEN_ERROR_CODES: Partial<Record<WorkerError["code"], number>> = { NOT_FOUND: 40600, UNSUPPORTED_MEDIA: 40005 };
-
-export interface PlayerEvents {
-  state(state: UriEndpointState): void;
+export interface PlayerEvents extends UriEndpointEvents {
   endOfStream(): void;
-  error(type: string, description: string, errorCode: number): void;
 }
 
-export class PlayerEndpoint extends MediaElement {
-  readonly #events: PlayerEvents;
+export class PlayerEndpoint extends UriEndpoint<PlayerEvents> {
   readonly #source: PlayerSource;
   readonly #settings: WorkerSettings;
   #openError: WorkerError | undefined;
   #opened: PlayerInput | undefined;
   #playback: Playback | undefined;
   #info: PlayerInfo | undefined;
-  #state: UriEndpointState = "STOP";
   #sinkTimer: NodeJS.Timeout | undefined;
   readonly #reported = new WeakSet<MediaInput>();
 
   constructor(pipelineId: string, elementId: string, settings: WorkerSettings, source: PlayerSource, events: PlayerEvents) {
-    super(pipelineId, elementId, settings);
-    this.#events = events;
+    super(pipelineId, elementId, settings, events);
     this.#source = source;
     this.#settings = settings;
   }
@@ -57,7 +49,7 @@ export class PlayerEndpoint extends MediaElement {
     } catch (error) {
       const refused = openError(error, this.#source.kind === "file" ? this.#source.path : this.#source.url);
       this.#openError = refused;
-      this.#events.error("RESOURCE_ERROR_OPEN", refused.message, OPEN_ERROR_CODES[refused.code] ?? 40003);
+      this.events.error("RESOURCE_ERROR_OPEN", refused.message, refused.code);
     }
   }
 
@@ -85,12 +77,12 @@ export class PlayerEndpoint extends MediaElement {
     if (tracks.length === 0) throw new WorkerError("UNSUPPORTED_MEDIA", `nothing in the file can be played: ${skipped.join("; ") || "it has no tracks"}`);
     this.#playback = new Playback(tracks, {
       endOfStream: () => {
-        this.#setState("STOP");
-        this.#events.endOfStream();
+        this.setState("STOP");
+        this.events.endOfStream();
       },
       error: (error) => {
-        this.#setState("STOP");
-        this.#events.error("RESOURCE_ERROR_READ", `reading the media failed: ${error.message}`, 40003);
+        this.setState("STOP");
+        this.events.error("RESOURCE_ERROR_READ", `reading the media failed: ${error.message}`, "INTERNAL");
       },
     });
   }
@@ -107,13 +99,13 @@ export class PlayerEndpoint extends MediaElement {
   }
 
   async play(): Promise<void> {
-    if (this.#state === "START") return;
+    if (this.state === "START") return;
     if (!this.#playback) {
       await this.open();
       if (this.#openError) throw this.#openError;
     }
     if (!this.#playback || this.released) return;
-    this.#setState("START");
+    this.setState("START");
     this.#playback.play();
     this.#checkSinks();
     clearInterval(this.#sinkTimer);
@@ -121,17 +113,17 @@ export class PlayerEndpoint extends MediaElement {
   }
 
   async pause(): Promise<void> {
-    if (this.#state !== "START") return;
+    if (this.state !== "START") return;
     clearInterval(this.#sinkTimer);
     await this.#playback?.pause();
-    this.#setState("PAUSE");
+    this.setState("PAUSE");
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#sinkTimer);
     await this.#playback?.pause();
     await this.#playback?.seek(0);
-    this.#setState("STOP");
+    this.setState("STOP");
   }
 
   /** Kurento setPosition: continues playing (or stays paused) at `positionMs`. */
@@ -151,23 +143,13 @@ export class PlayerEndpoint extends MediaElement {
         const wanted = sink.targetMimeType;
         if (!wanted || this.#reported.has(sink) || output.mimeType === undefined || codecName(wanted) === codecName(output.mimeType)) continue;
         this.#reported.add(sink);
-        this.#events.error(
+        this.events.error(
           "STREAM_ERROR_CODEC_NOT_FOUND",
           `a connected element negotiated ${codecName(wanted).toUpperCase()} ${kind}, but the file has ${codecName(output.mimeType).toUpperCase()}; it gets no ${kind} (Pipewright does not transcode)`,
-          40005,
+          "UNSUPPORTED_MEDIA",
         );
       }
     }
-  }
-
-  #setState(state: UriEndpointState): void {
-    if (state === this.#state) return;
-    this.#state = state;
-    this.#events.state(state);
-  }
-
-  protected override requestUpstreamKeyframe(): void {
-    // The file's keyframes come when they come; new sinks start from the GOP cache.
   }
 
   protected override async dispose(): Promise<void> {

@@ -8,32 +8,29 @@
  * what survives a crash — stay short. Release stops and finishes like `stop()`.
  */
 import { codecName } from "../codecs.ts";
-import { openForWriting, PathRefused } from "../files/confined-path.ts";
-import type { FinishedRecording, MediaKind, RecorderSetup, RecordingSettings, UriEndpointState, WorkerSettings } from "../protocol.ts";
+import { openForWriting } from "../files/confined-path.ts";
+import type { FinishedRecording, MediaKind, RecorderSetup, RecordingSettings, WorkerSettings } from "../protocol.ts";
 import { type ProfileSpec, profileMismatch, profileSpec, type RecordingProfile } from "../recording/profiles.ts";
 import { RecorderTrack } from "../recording/recorder-track.ts";
 import { RecordingSession } from "../recording/recording-session.ts";
 import { arrivalSeconds } from "../recording/media-clock.ts";
 import { WorkerError } from "../worker-error.ts";
-import { MediaElement, MEDIA_KINDS } from "./media-element.ts";
+import { MEDIA_KINDS } from "./media-element.ts";
+import { UriEndpoint, type UriEndpointEvents } from "./uri-endpoint.ts";
 
 /** How often buffered gaps are expired and the start condition re-checked. */
 const TICK_MS = 50;
 
-export interface RecorderEvents {
-  state(state: UriEndpointState): void;
+export interface RecorderEvents extends UriEndpointEvents {
   started(recordingId: string, codecs: Partial<Record<MediaKind, string>>): void;
   finished(recordingId: string, result: FinishedRecording | undefined, error: string | undefined): void;
-  error(type: string, description: string, errorCode: number): void;
 }
 
-export class RecorderEndpoint extends MediaElement {
+export class RecorderEndpoint extends UriEndpoint<RecorderEvents> {
   readonly #setup: RecorderSetup;
   readonly #spec: ProfileSpec;
   readonly #settings: RecordingSettings;
-  readonly #events: RecorderEvents;
   readonly #tracks: Record<MediaKind, RecorderTrack>;
-  #state: UriEndpointState = "STOP";
   #session: RecordingSession | undefined;
   #recordingId: string | undefined;
   #ticker: NodeJS.Timeout | undefined;
@@ -43,34 +40,29 @@ export class RecorderEndpoint extends MediaElement {
   #finishing: Promise<void> | undefined;
 
   constructor(pipelineId: string, elementId: string, settings: WorkerSettings, setup: RecorderSetup, events: RecorderEvents) {
-    super(pipelineId, elementId, settings);
+    super(pipelineId, elementId, settings, events);
     this.#setup = setup;
     this.#spec = profileSpec(setup.profile as RecordingProfile);
     this.#settings = settings.recording;
-    this.#events = events;
     const sink = {
       frame: (kind: MediaKind, frame: Parameters<RecordingSession["frame"]>[1], arrival: number) => this.#session?.frame(kind, frame, arrival),
       keyframeNeeded: (kind: MediaKind) => this.inputs[kind].requestKeyframe(),
       endOfStream: () => {
-        if (this.#setup.stopOnEndOfStream && this.#state !== "STOP") this.stop();
+        if (this.#setup.stopOnEndOfStream && this.state !== "STOP") this.stop();
       },
     };
     this.#tracks = {
-      audio: new RecorderTrack("audio", this.#settings.jitterBufferMs.audio, sink),
-      video: new RecorderTrack("video", this.#settings.jitterBufferMs.video, sink),
+      audio: new RecorderTrack(this.inputs.audio, this.#settings.jitterBufferMs.audio, sink),
+      video: new RecorderTrack(this.inputs.video, this.#settings.jitterBufferMs.video, sink),
     };
     for (const kind of MEDIA_KINDS) this.inputs[kind].attachTarget(this.#tracks[kind]);
   }
 
-  get state(): UriEndpointState {
-    return this.#state;
-  }
-
   /** Starts recording, or resumes after `pause()`. */
   async record(recordingId: string): Promise<void> {
-    if (this.#state === "START") return;
-    if (this.#state === "PAUSE") {
-      this.#setState("START");
+    if (this.state === "START") return;
+    if (this.state === "PAUSE") {
+      this.setState("START");
       this.#setInputs(true);
       this.#startKeyframeTimer();
       return;
@@ -96,7 +88,7 @@ export class RecorderEndpoint extends MediaElement {
     try {
       handle = await openForWriting(this.#setup.root, this.#setup.path);
     } catch (error) {
-      if (error instanceof PathRefused) throw new WorkerError("FORBIDDEN", error.message);
+      if (error instanceof WorkerError) throw error; // a refused path
       throw new WorkerError("INTERNAL", `cannot open ${this.#setup.path} for writing: ${(error as Error).message}`);
     }
     if (this.released) {
@@ -106,51 +98,38 @@ export class RecorderEndpoint extends MediaElement {
     this.#recordingId = recordingId;
     this.#session = new RecordingSession(
       handle,
-      kinds.map((kind) => {
-        const track = this.#tracks[kind];
-        const input = this.inputs[kind];
-        return {
-          kind,
-          get codec() {
-            return track.codec ?? "";
-          },
-          get clockRate() {
-            return track.clockRate;
-          },
-          senderReport: () => input.source?.latestSenderReport(),
-        };
-      }),
+      kinds.map((kind) => this.#tracks[kind]),
       { root: this.#setup.root, path: this.#setup.path, spec: this.#spec, syncWaitMs: this.#settings.syncWaitMs, syncIntervalMs: this.#settings.syncIntervalMs },
       {
-        started: (written) => this.#events.started(recordingId, written),
-        trackDropped: (kind, reason) => this.#events.error("STREAM_ERROR_FORMAT", `the ${kind} track is not recorded: ${reason}`, 40005),
+        started: (written) => this.events.started(recordingId, written),
+        trackDropped: (kind, reason) => this.events.error("STREAM_ERROR_FORMAT", `the ${kind} track is not recorded: ${reason}`, "UNSUPPORTED_MEDIA"),
       },
     );
     this.#ticker = setInterval(() => this.#tick(), TICK_MS);
-    this.#setState("START");
+    this.setState("START");
     this.#setInputs(true);
     this.#startKeyframeTimer();
     if (this.#stopWhenOpen) this.stop();
   }
 
   pause(): void {
-    if (this.#state !== "START") return;
+    if (this.state !== "START") return;
     this.#setInputs(false);
     this.#stopKeyframeTimer();
     for (const kind of MEDIA_KINDS) this.#tracks[kind].flush();
     this.#session?.pause();
-    this.#setState("PAUSE");
+    this.setState("PAUSE");
   }
 
   /** Stops taking media; the file is finished in the background. */
   stop(): void {
     if (this.#opening) this.#stopWhenOpen = true;
-    if (this.#state === "STOP") return;
+    if (this.state === "STOP") return;
     this.#setInputs(false);
     this.#stopKeyframeTimer();
     clearInterval(this.#ticker);
     for (const kind of MEDIA_KINDS) this.#tracks[kind].flush();
-    this.#setState("STOP");
+    this.setState("STOP");
     const session = this.#session;
     const recordingId = this.#recordingId!;
     this.#session = undefined;
@@ -160,11 +139,11 @@ export class RecorderEndpoint extends MediaElement {
   async #finish(session: RecordingSession, recordingId: string): Promise<void> {
     try {
       const result = await session.finish();
-      this.#events.finished(recordingId, result, undefined);
+      this.events.finished(recordingId, result, undefined);
     } catch (error) {
       const saved = (error as { finished?: FinishedRecording }).finished;
-      this.#events.error("RESOURCE_ERROR_WRITE", (error as Error).message, 40003);
-      this.#events.finished(recordingId, saved, (error as Error).message);
+      this.events.error("RESOURCE_ERROR_WRITE", (error as Error).message, "INTERNAL");
+      this.events.finished(recordingId, saved, (error as Error).message);
     }
   }
 
@@ -188,22 +167,10 @@ export class RecorderEndpoint extends MediaElement {
     this.#keyframeTimer = undefined;
   }
 
-  #setState(state: UriEndpointState): void {
-    if (state === this.#state) return;
-    this.#state = state;
-    this.#events.state(state);
-  }
-
-  protected override requestUpstreamKeyframe(): void {
-    // A recorder produces no media, so nothing downstream can ask it for a keyframe.
-  }
-
   /** Release finishes the recording like `stop()`, and waits for it. */
   protected override async dispose(): Promise<void> {
-    if (this.#state !== "STOP") this.stop();
-    clearInterval(this.#ticker);
-    await this.#opening?.catch(() => {});
-    if (this.#session) this.stop();
+    this.stop();
+    await this.#opening?.catch(() => {}); // an open still running sees the release and records nothing
     await this.#finishing;
   }
 }

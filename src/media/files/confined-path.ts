@@ -10,13 +10,19 @@
 import { constants } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { WorkerError } from "../worker-error.ts";
 
-export class PathRefused extends Error {
+/** A path Pipewright will not open: a FORBIDDEN WorkerError, so both sides map it like any other. */
+export class PathRefused extends WorkerError {
   override name = "PathRefused";
+
+  constructor(message: string) {
+    super("FORBIDDEN", message);
+  }
 }
 
 /** True when `path` is `root` or below it (both absolute, normalised). */
-export function isInside(root: string, path: string): boolean {
+function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }

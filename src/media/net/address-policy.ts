@@ -91,9 +91,27 @@ export function restrictedAddress(address: string): string | undefined {
 }
 
 /** A host name that always means this machine. */
-export function isLocalName(hostname: string): boolean {
+function isLocalName(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, "");
   return host === "localhost" || host.endsWith(".localhost");
+}
+
+/**
+ * Why a URL's host is off limits before any lookup — a restricted address literal (brackets
+ * allowed) or a name that always means this machine ("this machine") — or undefined.
+ */
+export function refusedHost(host: string): string | undefined {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  return restrictedAddress(bare) ?? (isLocalName(bare) ? "this machine" : undefined);
+}
+
+/** Why a name that resolved to `addresses` is off limits (the first restricted one, in words), or undefined. */
+export function refusedResolution(hostname: string, addresses: ReadonlyArray<{ address: string }>): string | undefined {
+  for (const { address } of addresses) {
+    const why = restrictedAddress(address);
+    if (why) return `${hostname} resolves to ${address}, ${why}`;
+  }
+  return undefined;
 }
 
 /** A `lookup` that fails (code EPRIVATEADDRESS) when a name resolves to a restricted address. */
@@ -101,10 +119,8 @@ export function guardedLookup(setting: string): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, "", 0);
-      for (const entry of addresses) {
-        const why = restrictedAddress(entry.address);
-        if (why) return callback(Object.assign(new Error(`${hostname} resolves to ${entry.address}, ${why} (${setting} is false)`), { code: "EPRIVATEADDRESS" }), "", 0);
-      }
+      const refused = refusedResolution(hostname, addresses);
+      if (refused) return callback(Object.assign(new Error(`${refused} (${setting} is false)`), { code: "EPRIVATEADDRESS" }), "", 0);
       if (options.all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, addresses);
       callback(null, addresses[0].address, addresses[0].family);
     });
@@ -118,10 +134,9 @@ export function guardedLookup(setting: string): LookupFunction {
 export function guardedConnector(setting: string, timeoutMs: number): buildConnector.connector {
   const connect = buildConnector({ timeout: timeoutMs, lookup: guardedLookup(setting) });
   return (options, callback) => {
-    const why = restrictedAddress(options.hostname);
-    if (why || isLocalName(options.hostname)) {
-      const what = why ?? "this machine";
-      callback(Object.assign(new Error(`${options.hostname} is ${what} (${setting} is false)`), { code: "EPRIVATEADDRESS" }), null);
+    const why = refusedHost(options.hostname);
+    if (why) {
+      callback(Object.assign(new Error(`${options.hostname} is ${why} (${setting} is false)`), { code: "EPRIVATEADDRESS" }), null);
       return;
     }
     connect(options, callback);

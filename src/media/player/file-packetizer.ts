@@ -16,6 +16,7 @@ import {
   Vp8Packetizer,
   Vp9Packetizer,
 } from "werift";
+import { offeredCodec } from "../codecs.ts";
 import type { CodecChoice, MediaKind } from "../protocol.ts";
 
 export interface FilePacketizer {
@@ -40,19 +41,15 @@ function plain(kind: MediaKind, codec: CodecChoice, packetizer: Packetizer): Fil
   return { kind, codec, packetize: (packet, timestamp) => packetizer.packetize(asBuffer(packet.data), timestamp) };
 }
 
-async function h264(track: InputVideoTrack): Promise<FilePacketizer> {
+async function h264(track: InputVideoTrack, ssrc: number): Promise<FilePacketizer> {
   const config = await track.getDecoderConfig();
   const profile = (await track.getCodecParameterString())?.split(".")[1] ?? "42e01f";
-  const codec: CodecChoice = {
-    mimeType: "video/H264",
-    clockRate: 90000,
-    payloadType: 102,
-    parameters: `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profile.toLowerCase()}`,
-  };
+  const offered = offeredCodec("video", "h264");
+  const codec: CodecChoice = { ...offered, parameters: offered.parameters!.replace(/profile-level-id=\w+/, `profile-level-id=${profile.toLowerCase()}`) };
   const description = config && "description" in config ? config.description : undefined;
-  if (!description) return plain("video", codec, new H264Packetizer({ ssrc: randomSsrc(), inputFormat: "annexb" }));
+  if (!description) return plain("video", codec, new H264Packetizer({ ssrc, inputFormat: "annexb" }));
   const record = parseAvcDecoderConfigurationRecord(description);
-  const packetizer = new H264Packetizer({ ssrc: randomSsrc(), inputFormat: "length-prefixed", naluLengthSize: record.naluLengthSize, parameterSets: record.parameterSets });
+  const packetizer = new H264Packetizer({ ssrc, inputFormat: "length-prefixed", naluLengthSize: record.naluLengthSize, parameterSets: record.parameterSets });
   return plain("video", codec, packetizer);
 }
 
@@ -63,20 +60,20 @@ export async function filePacketizer(track: InputTrack): Promise<FilePacketizer 
     const codec = await track.getCodec();
     switch (codec) {
       case "vp8":
-        return plain("video", { mimeType: "video/VP8", clockRate: 90000, payloadType: 96 }, new Vp8Packetizer({ ssrc }));
+        return plain("video", offeredCodec("video", "vp8"), new Vp8Packetizer({ ssrc }));
       case "vp9":
-        return keyframeAware("video", { mimeType: "video/VP9", clockRate: 90000, payloadType: 98, parameters: "profile-id=0" }, new Vp9Packetizer({ ssrc }));
+        return keyframeAware("video", offeredCodec("video", "vp9"), new Vp9Packetizer({ ssrc }));
       case "av1":
-        return keyframeAware("video", { mimeType: "video/AV1", clockRate: 90000, payloadType: 45 }, new Av1Packetizer({ ssrc }));
+        return keyframeAware("video", offeredCodec("video", "av1"), new Av1Packetizer({ ssrc }));
       case "avc":
-        return h264(track);
+        return h264(track, ssrc);
       default:
         return `${String(codec ?? "unknown").toUpperCase()} video (WebRTC carries VP8, VP9, H.264 and AV1; Pipewright does not transcode)`;
     }
   }
   if (track.isAudioTrack()) {
     const codec = await track.getCodec();
-    if (codec === "opus") return plain("audio", { mimeType: "audio/opus", clockRate: 48000, channels: 2, payloadType: 111 }, new OpusPacketizer({ ssrc }));
+    if (codec === "opus") return plain("audio", offeredCodec("audio", "opus"), new OpusPacketizer({ ssrc }));
     return `${String(codec ?? "unknown").toUpperCase()} audio (WebRTC carries Opus; Pipewright does not transcode)`;
   }
   return `a ${track.type} track`;

@@ -9,7 +9,7 @@
 import { ALL_FORMATS, Input, UnsupportedInputFormatError, UrlSource } from "mediabunny";
 import { Agent, fetch as undiciFetch } from "undici";
 import { fileHandleSource } from "../container/file-source.ts";
-import { openForReading, PathRefused } from "../files/confined-path.ts";
+import { openForReading } from "../files/confined-path.ts";
 import { guardedConnector } from "../net/address-policy.ts";
 import type { PlayerSettings, PlayerSource } from "../protocol.ts";
 import { WorkerError } from "../worker-error.ts";
@@ -29,8 +29,7 @@ function causes(error: unknown): Array<{ code?: string; message?: string }> {
 
 /** A failure to open or read as the WorkerError the user sees. */
 export function openError(error: unknown, what: string): WorkerError {
-  if (error instanceof WorkerError) return error;
-  if (error instanceof PathRefused) return new WorkerError("FORBIDDEN", error.message);
+  if (error instanceof WorkerError) return error; // a refused path included
   if (error instanceof UnsupportedInputFormatError) return new WorkerError("UNSUPPORTED_MEDIA", `${what} is not a media file Pipewright can read (MP4, WebM, Matroska)`);
   const chain = causes(error);
   const refused = chain.find((item) => item.code === "EPRIVATEADDRESS");

@@ -31,16 +31,8 @@ import {
 import { fileHandleSource } from "../container/file-source.ts";
 import { mergedPackets } from "../container/merged-packets.ts";
 import { openForReading, openForWriting } from "../files/confined-path.ts";
-import type { MediaKind } from "../protocol.ts";
+import type { FinishedRecording, MediaKind } from "../protocol.ts";
 import type { ContainerName } from "./profiles.ts";
-
-export interface FinishedFile {
-  durationMs: number;
-  size: number;
-  /** Codec strings as in the file (`vp8`, `avc1.42e01f`, `opus`), per kind. */
-  codecs: Partial<Record<MediaKind, string>>;
-  packets: Partial<Record<MediaKind, number>>;
-}
 
 const WRITE_CHUNK = 1024 * 1024;
 
@@ -55,7 +47,6 @@ interface CopiedTrack {
   source: EncodedVideoPacketSource | EncodedAudioPacketSource;
   config: VideoDecoderConfig | AudioDecoderConfig;
   codec: string;
-  count: number;
   started: boolean;
 }
 
@@ -104,11 +95,11 @@ async function prepareTracks(output: Output, container: ContainerName, tracks: A
       const source = new EncodedVideoPacketSource((await input.getCodec())!);
       const frameRate = declaredRate(container, finest);
       output.addVideoTrack(source, { maximumPacketCount: count, ...(frameRate ? { frameRate } : {}) });
-      copied.push({ kind, input, source, config: (await input.getDecoderConfig())!, codec: await input.getCodecParameterString() ?? "", count, started: false });
+      copied.push({ kind, input, source, config: (await input.getDecoderConfig())!, codec: await input.getCodecParameterString() ?? "", started: false });
     } else if (input.isAudioTrack()) {
       const source = new EncodedAudioPacketSource((await input.getCodec())!);
       output.addAudioTrack(source, { maximumPacketCount: count });
-      copied.push({ kind, input, source, config: (await input.getDecoderConfig())!, codec: await input.getCodecParameterString() ?? "", count, started: false });
+      copied.push({ kind, input, source, config: (await input.getDecoderConfig())!, codec: await input.getCodecParameterString() ?? "", started: false });
     }
   }
   return copied;
@@ -130,7 +121,7 @@ async function copyPackets(tracks: CopiedTrack[]): Promise<number> {
  * Rewrites `path` (inside `root`) as a finished file of `container`. `comment` is written as
  * the file's comment tag (repairs say so). Throws when nothing in the file can be read.
  */
-export async function finishRecordingFile(root: string, path: string, container: ContainerName, comment?: string): Promise<FinishedFile> {
+export async function finishRecordingFile(root: string, path: string, container: ContainerName, comment?: string): Promise<FinishedRecording> {
   const reading = await openForReading([root], path, "recordings");
   const partial = `${path}.finishing`;
   let input: Input | undefined;
@@ -165,7 +156,6 @@ export async function finishRecordingFile(root: string, path: string, container:
       durationMs: Math.round(span * 1000),
       size: finishedSize,
       codecs: Object.fromEntries(copied.map((track) => [track.kind, track.codec])),
-      packets: Object.fromEntries(copied.map((track) => [track.kind, track.count])),
     };
   } catch (error) {
     await rm(partial, { force: true });

@@ -46,8 +46,6 @@ export class FrameAssembler implements JitterBufferSink {
   #packets: RtpPacket[] = [];
   #broken = false;
   #waitingForKeyframe: boolean;
-  /** Frames dropped because a loss broke them or what they reference. */
-  droppedFrames = 0;
 
   constructor(kind: MediaKind, codec: string, events: FrameAssemblerEvents) {
     this.#kind = kind;
@@ -83,7 +81,6 @@ export class FrameAssembler implements JitterBufferSink {
   }
 
   #breakVideo(): void {
-    if (this.#packets.length > 0 || !this.#waitingForKeyframe) this.droppedFrames++;
     this.#packets = [];
     this.#broken = true;
     if (!this.#waitingForKeyframe) {
@@ -98,9 +95,7 @@ export class FrameAssembler implements JitterBufferSink {
     if (this.#broken) {
       this.#broken = false;
       if (!isKeyframeStart(this.#videoCodec!, packets[0].payload)) {
-        // The packets of the frame the loss hit, up to its marker: gone with it.
-        this.droppedFrames++;
-        return;
+        return; // the packets of the frame the loss hit, up to its marker: gone with it
       }
       // The loss lay before this frame, which starts as a keyframe: it is whole.
     }
@@ -114,7 +109,6 @@ export class FrameAssembler implements JitterBufferSink {
     if (frame.data.length === 0) return;
     if (this.#waitingForKeyframe) {
       if (!frame.isKeyframe) {
-        this.droppedFrames++;
         this.#events.keyframeNeeded();
         return;
       }

@@ -19,14 +19,9 @@ export class StreamClock {
   #lastRtp = 0;
   /** Ticks from the reference RTP timestamp to `#lastRtp`, unwrapped. */
   #ticks = 0;
-  #anchored = false;
 
   constructor(clockRate: number) {
     this.clockRate = clockRate;
-  }
-
-  get anchored(): boolean {
-    return this.#anchored;
   }
 
   /** `rtpTimestamp` happened at `seconds` (a sender report, or an arrival time). */
@@ -34,7 +29,6 @@ export class StreamClock {
     this.#refSeconds = seconds;
     this.#lastRtp = rtpTimestamp >>> 0;
     this.#ticks = 0;
-    this.#anchored = true;
   }
 
   /** The shared-clock time of an RTP timestamp at or after the ones seen (up to 2^31 ticks apart). */

@@ -58,7 +58,7 @@ export function profileSpec(profile: RecordingProfile): ProfileSpec {
 }
 
 /** Whether the container of `profile` can hold a stream of this codec. */
-export function profileHolds(profile: RecordingProfile, kind: MediaKind, codec: string): boolean {
+function profileHolds(profile: RecordingProfile, kind: MediaKind, codec: string): boolean {
   const { container } = profileSpec(profile);
   return (kind === "video" ? VIDEO_CODECS[container] : AUDIO_CODECS).includes(codec);
 }

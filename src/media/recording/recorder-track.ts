@@ -11,9 +11,12 @@
 import type { RtpPacket } from "werift";
 import { codecName } from "../codecs.ts";
 import type { MediaKind } from "../protocol.ts";
+import type { MediaInput } from "../rtp/media-input.ts";
 import type { RtpTarget } from "../rtp/rtp-target.ts";
+import type { SenderReport } from "../rtp/sender-report.ts";
 import { type AssembledFrame, canDepacketize, FrameAssembler } from "./frame-assembler.ts";
 import { arrivalSeconds } from "./media-clock.ts";
+import type { SessionTrack } from "./recording-session.ts";
 import { RtpJitterBuffer } from "./rtp-jitter-buffer.ts";
 
 export interface RecorderTrackSink {
@@ -22,30 +25,30 @@ export interface RecorderTrackSink {
   endOfStream(kind: MediaKind): void;
 }
 
-export class RecorderTrack implements RtpTarget {
+export class RecorderTrack implements RtpTarget, SessionTrack {
   readonly kind: MediaKind;
   readonly mimeType = undefined;
   readonly startsOnLiveKeyframe = true;
   clockRate = 90000;
-  /** RTP codec name of what arrives, once known. */
-  codec: string | undefined;
+  /** RTP codec name of what arrives; empty until known. */
+  codec = "";
+  readonly #input: MediaInput;
   readonly #latencyMs: number;
   readonly #sink: RecorderTrackSink;
   #jitter: RtpJitterBuffer | undefined;
   #assembler: FrameAssembler | undefined;
 
-  constructor(kind: MediaKind, latencyMs: number, sink: RecorderTrackSink) {
-    this.kind = kind;
+  /** A track for what `input` (the recorder's input it is attached to) delivers. */
+  constructor(input: MediaInput, latencyMs: number, sink: RecorderTrackSink) {
+    this.kind = input.kind;
+    this.#input = input;
     this.#latencyMs = latencyMs;
     this.#sink = sink;
   }
 
-  get lostPackets(): number {
-    return this.#jitter?.lostPackets ?? 0;
-  }
-
-  get droppedFrames(): number {
-    return this.#assembler?.droppedFrames ?? 0;
+  /** The latest RTCP sender report of the source feeding the input. */
+  senderReport(): SenderReport | undefined {
+    return this.#input.source?.latestSenderReport();
   }
 
   adoptCodec(mimeType: string, clockRate: number): void {

@@ -66,7 +66,6 @@ export class RecordingFile {
   #closed: Promise<void> | undefined;
   /** The first write error; the recording has failed once it is set. */
   error: Error | undefined;
-  bytesWritten = 0;
 
   /** Starts a file on an open handle with these tracks; the header is written in the background. */
   constructor(handle: FileHandle, container: ContainerName, tracks: FileTrack[], syncIntervalMs: number) {
@@ -75,7 +74,6 @@ export class RecordingFile {
     const writable = new WritableStream<{ type: "write"; data: Uint8Array; position: number }>({
       write: async (chunk) => {
         await handle.write(chunk.data, 0, chunk.data.byteLength, chunk.position);
-        this.bytesWritten = Math.max(this.bytesWritten, chunk.position + chunk.data.byteLength);
         this.#dirty = true;
       },
     });
@@ -96,10 +94,6 @@ export class RecordingFile {
     this.#started = this.#output.start().catch((error: Error) => {
       this.error ??= error;
     });
-  }
-
-  get kinds(): MediaKind[] {
-    return [...this.#tracks.keys()];
   }
 
   /** Queues one frame; `timestamp` and `duration` in seconds on the recording's timeline. */

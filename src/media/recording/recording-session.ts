@@ -12,10 +12,9 @@
 import type { FileHandle } from "node:fs/promises";
 import { rm } from "node:fs/promises";
 import { opusPacketDuration } from "../codec-headers/opus-toc.ts";
-import type { MediaKind } from "../protocol.ts";
+import type { FinishedRecording, MediaKind } from "../protocol.ts";
 import type { SenderReport } from "../rtp/sender-report.ts";
 import { videoDecoderConfig, type VideoConfig } from "./decoder-config.ts";
-import type { FinishedFile } from "./finish-file.ts";
 import { finishRecordingFile } from "./finish-file.ts";
 import type { AssembledFrame } from "./frame-assembler.ts";
 import { StreamClock } from "./media-clock.ts";
@@ -103,7 +102,7 @@ export class RecordingSession {
   /** Set while paused and until the first frame after the resume: where the timeline continues. */
   #resumeAt: number | undefined;
   #startedAt: number | undefined;
-  #finished: Promise<FinishedFile> | undefined;
+  #finished: Promise<FinishedRecording> | undefined;
 
   constructor(handle: FileHandle, tracks: SessionTrack[], settings: SessionSettings, events: SessionEvents) {
     this.#handle = handle;
@@ -265,17 +264,12 @@ export class RecordingSession {
     this.#resumeAt = Math.max(0, ...[...this.#tracks.values()].map((track) => track.end));
   }
 
-  /** Bytes written so far. */
-  get size(): number {
-    return this.#file?.bytesWritten ?? 0;
-  }
-
   /** Ends the recording and makes the finished file. Idempotent. */
-  finish(): Promise<FinishedFile> {
+  finish(): Promise<FinishedRecording> {
     return (this.#finished ??= this.#finish());
   }
 
-  async #finish(): Promise<FinishedFile> {
+  async #finish(): Promise<FinishedRecording> {
     const file = this.#file;
     if (!file) {
       await this.#handle.close().catch(() => {});

@@ -40,7 +40,7 @@ export class MediaOutput {
   keyframeRequests = 0;
   /** The latest RTCP sender report of the stream flowing out, when this output receives it. */
   senderReport: SenderReport | undefined;
-  /** The input that feeds this output inside the worker (pass-through elements, hub ports). */
+  /** The input that feeds this output inside the worker (pass-through elements, hub ports; set by their OutputTarget). */
   feed: MediaInput | undefined;
 
   readonly #sinks: MediaInput[] = [];

@@ -5,6 +5,7 @@
  * numbers and timestamps must carry on from the last packet sent rather than jump.
  */
 import type { RTCRtpSender, RtpPacket } from "werift";
+import type { MediaInput } from "./media-input.ts";
 import type { MediaOutput } from "./media-output.ts";
 
 export interface RtpTarget {
@@ -54,8 +55,10 @@ export class OutputTarget implements RtpTarget {
   readonly mimeType = undefined;
   readonly #output: MediaOutput;
 
-  constructor(output: MediaOutput) {
+  /** Passes what `feed` delivers on to `output`, which then knows `feed` as what feeds it. */
+  constructor(output: MediaOutput, feed: MediaInput) {
     this.#output = output;
+    output.feed = feed;
   }
 
   get clockRate(): number {
